@@ -1,0 +1,221 @@
+"""Applying edits to a model's structure and to data (the source side lives in ``rewrite/``)."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import itertools
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from kerasfix.structure import LayerEntry, Structure, build_model, new_entry, structure_of
+from kerasfix.types import (
+    CastData,
+    Edit,
+    EncodeLabels,
+    Fix,
+    InsertLayer,
+    MoveLayer,
+    RemoveLayerArgument,
+    ReshapeData,
+    SetCompileArgument,
+    SetInputShape,
+    SetLayerArgument,
+)
+
+_names = itertools.count(1)
+
+
+def positional_index(cls: type, name: str) -> int | None:
+    """Index of ``name`` among the constructor's positional parameters (for source edits)."""
+    try:
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return None
+    for i, p in enumerate(params):
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            return None
+        if p.name == name:
+            return i
+    return None
+
+
+def apply_to_structure(structure: Structure, edits: Sequence[Edit]) -> Structure:
+    """A new structure with the model edits applied (data/compile edits are ignored here)."""
+    s = structure
+    for edit in edits:
+        if isinstance(edit, InsertLayer):
+            s = _insert(s, edit)
+        elif isinstance(edit, MoveLayer):
+            s = _move(s, edit)
+        elif isinstance(edit, SetLayerArgument):
+            s = _set_arg(s, edit)
+        elif isinstance(edit, SetInputShape):
+            s = _set_input(s, edit.shape)
+        elif isinstance(edit, RemoveLayerArgument):
+            continue  # input_shape= moves with SetInputShape/InsertLayer; nothing to do on the config
+    return s
+
+
+def _entries(s: Structure, entries: list[LayerEntry]) -> Structure:
+    return replace(s, layers=tuple(entries), edited=True)
+
+
+def _new_layer_entry(edit: InsertLayer) -> LayerEntry:
+    kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in edit.layer.kwargs if k != "input_shape"}
+    name = f"{_snake(edit.layer.class_name)}_kerasfix_{next(_names)}"
+    return new_entry(edit.layer.class_name, kwargs, name)
+
+
+def _snake(name: str) -> str:
+    import re
+
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _insert(s: Structure, edit: InsertLayer) -> Structure:
+    entry = _new_layer_entry(edit)
+    if s.kind == "sequential":
+        layers = list(s.layers)
+        layers.insert(s.index(edit.before.name), entry)
+        return _entries(s, layers)
+    assert s.functional_config is not None
+    config = copy.deepcopy(s.functional_config)
+    import keras
+
+    layer_cfg = keras.saving.serialize_keras_object(entry.make())
+    for cfg in config["layers"]:
+        if cfg["name"] == edit.before.name:
+            layer_cfg["name"] = entry.name
+            layer_cfg["inbound_nodes"] = copy.deepcopy(cfg["inbound_nodes"])
+            for node in cfg["inbound_nodes"]:
+                for arg in node["args"]:
+                    if isinstance(arg, dict) and arg.get("class_name") == "__keras_tensor__":
+                        arg["config"]["keras_history"] = [entry.name, 0, 0]
+            index = config["layers"].index(cfg)
+            config["layers"].insert(index, layer_cfg)
+            break
+    else:
+        raise KeyError(edit.before.name)
+    layers = list(s.layers)
+    layers.insert(s.index(edit.before.name), entry)
+    return replace(s, layers=tuple(layers), functional_config=config, edited=True)
+
+
+def _move(s: Structure, edit: MoveLayer) -> Structure:
+    if s.kind != "sequential":
+        raise ValueError("layers can only be reordered in a Sequential model")
+    layers = list(s.layers)
+    moving = layers.pop(s.index(edit.layer.name))
+    if edit.before is None:
+        layers.append(moving)
+    else:
+        layers.insert([e.name for e in layers].index(edit.before.name), moving)
+    return _entries(s, layers)
+
+
+def _set_arg(s: Structure, edit: SetLayerArgument) -> Structure:
+    value = edit.value
+    if isinstance(value, tuple):
+        value = list(value) if edit.name not in ("target_shape",) else value
+    layers = [e.with_override(edit.name, value) if e.name == edit.layer.name else e for e in s.layers]
+    return _entries(s, layers)
+
+
+def _set_input(s: Structure, shape: tuple[int | None, ...]) -> Structure:
+    if s.kind == "sequential":
+        return replace(s, input_shape=tuple(shape), edited=True)
+    assert s.functional_config is not None
+    config = copy.deepcopy(s.functional_config)
+    for cfg in config["layers"]:
+        if cfg["class_name"] == "InputLayer":
+            cfg["config"]["batch_shape"] = [None, *shape]
+    # Downstream tensors recorded in inbound nodes carry stale shapes: from_config recomputes them.
+    return replace(s, input_shape=tuple(shape), functional_config=config, edited=True)
+
+
+def compile_loss(edits: Sequence[Edit], loss: Any) -> Any:
+    """The loss after any ``SetCompileArgument(loss=...)`` edits."""
+    for edit in edits:
+        if isinstance(edit, SetCompileArgument) and edit.name == "loss":
+            loss = edit.value
+    return loss
+
+
+def apply_data_edits(edits: Sequence[Edit], x: Any, y: Any = None) -> tuple[Any, Any]:
+    """Return ``(x, y)`` changed as the data edits say; other edits leave them as they are."""
+    for edit in edits:
+        if isinstance(edit, CastData):
+            if edit.which == "x":
+                x = np.asarray(x).astype(edit.dtype)
+            else:
+                y = np.asarray(y).astype(edit.dtype)
+        elif isinstance(edit, EncodeLabels):
+            y = encode_labels(y, edit.how)
+        elif isinstance(edit, ReshapeData):
+            if edit.which == "x":
+                x = reshape_data(x, edit.how)
+            else:
+                y = reshape_data(y, edit.how)
+    return x, y
+
+
+def encode_labels(y: Any, how: str) -> np.ndarray:
+    arr = np.asarray(y)
+    if how == "label_encoder":
+        from sklearn.preprocessing import LabelEncoder
+
+        return np.asarray(LabelEncoder().fit_transform(arr.ravel() if arr.ndim > 1 and arr.shape[1] == 1 else arr))
+    if how == "argmax":
+        return np.asarray(arr.argmax(axis=-1))
+    import keras
+
+    return np.asarray(keras.utils.to_categorical(arr))
+
+
+def reshape_data(a: Any, how: str) -> np.ndarray:
+    arr = np.asarray(a)
+    if how == "add_batch":
+        return np.expand_dims(arr, 0)
+    if how == "add_channel":
+        return np.expand_dims(arr, -1)
+    if how == "transpose":
+        return arr.T
+    return arr.reshape(-1, 1)
+
+
+def apply_fix_to_model(fix: Fix, model: Any) -> Any:
+    """A new model with ``fix``'s model edits, compiled like ``model`` (or with ``fix.compile_args``)."""
+    structure = apply_to_structure(structure_of(model), fix.edits)
+    if structure.kind == "functional":
+        structure = replace(structure, edited=True)
+    new = build_model(structure)
+    loss = compile_loss(fix.edits, _model_loss(model, fix))
+    optimizer: Any = "adam"
+    metrics: Any = None
+    if not isinstance(model, (list, tuple)) and getattr(model, "compiled", False):
+        try:
+            cfg = model.get_compile_config() or {}
+        except Exception:
+            cfg = {}
+        import keras
+
+        if cfg.get("optimizer") is not None:
+            optimizer = keras.optimizers.deserialize(cfg["optimizer"])
+        metrics = cfg.get("metrics")
+        if metrics is not None:
+            metrics = keras.saving.deserialize_keras_object(metrics)
+    elif fix.compile_args is not None and isinstance(fix.compile_args.optimizer, str):
+        optimizer = fix.compile_args.optimizer
+    if loss is not None:
+        new.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+    return new
+
+
+def _model_loss(model: Any, fix: Fix) -> Any:
+    if not isinstance(model, (list, tuple)) and getattr(model, "loss", None) is not None:
+        return model.loss
+    return fix.compile_args.loss if fix.compile_args is not None else None

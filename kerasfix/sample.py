@@ -1,0 +1,132 @@
+"""Take a small, representative sample from whatever a user passes to ``fit``.
+
+Only the first rows are touched, so a 10 GB array costs what a small one does.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+SAMPLE_ROWS = 32
+
+
+class SampleError(ValueError):
+    """The data cannot be sampled (not array-like, empty, or of unknown kind)."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The sample: features (array, or list/dict of arrays for multi-input), labels."""
+
+    x: Any
+    y: Any
+    rows: int
+
+
+def _head(data: Any, n: int) -> Any:
+    """The first ``n`` rows of one array-like, as numpy (object dtype if ragged)."""
+    if data is None:
+        return None
+    if isinstance(data, np.ndarray):
+        return data[:n]
+    if hasattr(data, "iloc"):  # pandas: never materialise the whole frame
+        return data.iloc[:n].to_numpy()
+    if hasattr(data, "numpy") and hasattr(data, "shape"):  # tf.Tensor / keras tensor
+        return np.asarray(data[:n])
+    if isinstance(data, (list, tuple)):
+        head = list(data[:n])
+        try:
+            return np.asarray(head)
+        except ValueError:
+            arr = np.empty(len(head), dtype=object)
+            arr[:] = head
+            return arr
+    if np.isscalar(data):
+        raise SampleError(f"expected an array of samples, got a scalar {data!r}")
+    return np.asarray(data)[:n]
+
+
+def _is_dataset(data: Any) -> bool:
+    return type(data).__name__ in ("DatasetV2", "_BatchDataset", "BatchDataset") or hasattr(data, "element_spec")
+
+
+def _split_batch(batch: Any) -> tuple[Any, Any]:
+    if isinstance(batch, (tuple, list)) and len(batch) >= 2:
+        return batch[0], batch[1]
+    if isinstance(batch, (tuple, list)) and len(batch) == 1:
+        return batch[0], None
+    return batch, None
+
+
+def _to_numpy(tree: Any) -> Any:
+    if tree is None:
+        return None
+    if isinstance(tree, Mapping):
+        return {k: _to_numpy(v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)) and tree and not np.isscalar(tree[0]):
+        return [_to_numpy(v) for v in tree]
+    return np.asarray(tree)
+
+
+def take_sample(x: Any, y: Any = None, *, rows: int = SAMPLE_ROWS, n_inputs: int = 1) -> Sample:
+    """Return the first ``rows`` samples of ``x`` and ``y``.
+
+    ``x`` may be a numpy array, list, pandas object, tensor, a list/dict of
+    arrays (multi-input models, when ``n_inputs`` > 1 or a dict is given),
+    a ``tf.data.Dataset``, a ``keras.utils.PyDataset`` or a generator yielding
+    ``(x, y)`` batches (then ``y`` is ignored).
+    """
+    if x is None:
+        raise SampleError("no input data was given")
+    if _is_dataset(x):
+        batch = next(iter(x.take(1)))
+        bx, by = _split_batch(batch)
+        return _finish(_to_numpy(bx), _to_numpy(by), rows)
+    if hasattr(x, "__getitem__") and hasattr(x, "num_batches") or type(x).__name__ == "PyDataset":
+        bx, by = _split_batch(x[0])
+        return _finish(_to_numpy(bx), _to_numpy(by), rows)
+    if isinstance(x, Iterator):
+        bx, by = _split_batch(next(itertools.islice(x, 1)))
+        return _finish(_to_numpy(bx), _to_numpy(by), rows)
+    if isinstance(x, Mapping):
+        return _finish({k: _head(v, rows) for k, v in x.items()}, _head_labels(y, rows), rows)
+    if n_inputs > 1 and isinstance(x, (list, tuple)) and len(x) == n_inputs:
+        return _finish([_head(v, rows) for v in x], _head_labels(y, rows), rows)
+    return _finish(_head(x, rows), _head_labels(y, rows), rows)
+
+
+def _head_labels(y: Any, rows: int) -> Any:
+    if isinstance(y, Mapping):
+        return {k: _head(v, rows) for k, v in y.items()}
+    return _head(y, rows)
+
+
+def _rows_of(x: Any) -> int:
+    if isinstance(x, Mapping):
+        x = next(iter(x.values()))
+    if isinstance(x, list):
+        x = x[0]
+    return int(np.shape(x)[0]) if np.ndim(x) else 0
+
+
+def _finish(x: Any, y: Any, rows: int) -> Sample:
+    n = _rows_of(x)
+    if n == 0:
+        raise SampleError("the input data is empty")
+    return Sample(x=x, y=y, rows=min(n, rows))
+
+
+def full_labels(y: Any) -> Any:
+    """The labels as a whole, when they are cheap to look at (an in-memory array); else None."""
+    if isinstance(y, np.ndarray):
+        return y
+    if hasattr(y, "to_numpy"):
+        return y.to_numpy()
+    if isinstance(y, (list, tuple)) and y and np.isscalar(y[0]):
+        return np.asarray(y)
+    return None

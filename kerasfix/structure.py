@@ -1,0 +1,237 @@
+"""What a model is made of, in a form edits can change and verification can rebuild.
+
+A ``Structure`` holds either the ordered layers of a Sequential model (or of a
+plain list of layers) or the config graph of a Functional model, plus the
+declared input. It never mutates the user's layers: every ``build`` makes new
+layer instances from configs (or, for custom layers whose config does not
+round-trip, by replaying the constructor call that capture recorded).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from kerasfix.types import LayerRef, Origin
+
+ORIGIN_ATTR = "_kerasfix_origin"
+CTOR_ATTR = "_kerasfix_ctor"
+
+
+class RebuildError(Exception):
+    """A layer cannot be re-created from its config (usually a custom layer)."""
+
+
+def layer_origin(layer: Any) -> Origin | None:
+    """The source position capture recorded for a layer, if any."""
+    origin = getattr(layer, ORIGIN_ATTR, None)
+    return origin if isinstance(origin, Origin) else None
+
+
+def layer_ref(layer: Any) -> LayerRef:
+    return LayerRef(layer.name, type(layer).__name__, layer_origin(layer))
+
+
+def is_custom(cls: type) -> bool:
+    """True for layers defined outside Keras (the user's own classes)."""
+    return not cls.__module__.startswith(("keras.", "tf_keras", "tensorflow."))
+
+
+@dataclass(frozen=True)
+class LayerEntry:
+    """One layer: its identity, class, config overrides and the way to re-create it."""
+
+    ref: LayerRef
+    cls: type
+    config: dict[str, Any] = field(hash=False, compare=False)
+    original: Any = field(default=None, hash=False, compare=False, repr=False)
+    overrides: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.ref.name
+
+    def effective_config(self) -> dict[str, Any]:
+        cfg = dict(self.config)
+        cfg.update(dict(self.overrides))
+        return cfg
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.effective_config().get(key, default)
+
+    def with_override(self, key: str, value: Any) -> LayerEntry:
+        kept = tuple((k, v) for k, v in self.overrides if k != key)
+        return replace(self, overrides=kept + ((key, value),))
+
+    def make(self) -> Any:
+        """A new, unbuilt layer instance with this entry's config."""
+        try:
+            return self.cls.from_config(copy.deepcopy(self.effective_config()))
+        except Exception as exc:  # custom layers often lack a round-tripping config
+            ctor = getattr(self.original, CTOR_ATTR, None)
+            if ctor is not None:
+                args, kwargs = ctor
+                kwargs = {**kwargs, **dict(self.overrides)}
+                try:
+                    return self.cls(*args, **kwargs)
+                except Exception as exc2:
+                    raise RebuildError(f"cannot re-create layer {self.name!r}: {exc2}") from exc2
+            if self.original is not None and not self.original.built and not self.overrides:
+                return self.original
+            raise RebuildError(
+                f"cannot re-create custom layer {self.name!r} ({self.cls.__name__}): "
+                "give it a get_config() that returns its constructor arguments"
+            ) from exc
+
+
+def entry_for(layer: Any) -> LayerEntry:
+    try:
+        config = layer.get_config()
+    except Exception:  # a custom layer without get_config still gets traced
+        config = {"name": layer.name}
+    return LayerEntry(layer_ref(layer), type(layer), config, layer)
+
+
+def new_entry(class_name: str, kwargs: dict[str, Any], name: str) -> LayerEntry:
+    import keras
+
+    cls = getattr(keras.layers, class_name)
+    config = cls(**kwargs).get_config()
+    config["name"] = name
+    return LayerEntry(LayerRef(name, class_name, None), cls, config)
+
+
+@dataclass(frozen=True)
+class Structure:
+    """The model as edits see it.
+
+    ``input_shape`` is the declared input (batch axis excluded), None when the
+    model has none and builds from the data. ``input_ref`` is the layer that
+    carries the declaration in source (see ``SetInputShape``).
+    """
+
+    kind: Literal["sequential", "functional"]
+    layers: tuple[LayerEntry, ...]
+    input_shape: tuple[int | None, ...] | None
+    input_dtype: str = "float32"
+    input_ref: LayerRef | None = None
+    functional_config: dict[str, Any] | None = field(default=None, hash=False, compare=False)
+    custom_objects: dict[str, type] = field(default_factory=dict, hash=False, compare=False)
+    model: Any = field(default=None, hash=False, compare=False, repr=False)
+    name: str = "model"
+    edited: bool = False
+
+    def entry(self, name: str) -> LayerEntry | None:
+        for e in self.layers:
+            if e.name == name:
+                return e
+        return None
+
+    def index(self, name: str) -> int:
+        for i, e in enumerate(self.layers):
+            if e.name == name:
+                return i
+        raise KeyError(name)
+
+    @property
+    def output_entry(self) -> LayerEntry | None:
+        if self.kind == "sequential":
+            return self.layers[-1] if self.layers else None
+        assert self.functional_config is not None
+        outs = self.functional_config.get("output_layers") or []
+        if len(outs) == 1:
+            name = outs[0][0] if isinstance(outs[0], (list, tuple)) else outs[0]
+            return self.entry(name)
+        return None
+
+
+def structure_of(model: Any) -> Structure:
+    """Describe a Sequential/Functional model, or a list of layers, as a ``Structure``."""
+    import keras
+
+    if isinstance(model, (list, tuple)):
+        layers = list(model)
+        input_shape, dtype, input_ref = None, "float32", None
+        if layers and isinstance(layers[0], keras.layers.InputLayer):
+            first = layers.pop(0)
+            input_shape, dtype = tuple(first.batch_shape[1:]), str(first.dtype)
+            input_ref = layer_ref(first)
+        elif layers and getattr(layers[0], "_input_shape_arg", None) is not None:
+            input_shape, input_ref = tuple(layers[0]._input_shape_arg), layer_ref(layers[0])
+        entries = tuple(entry_for(layer) for layer in layers)
+        if input_ref is None and entries:
+            input_ref = entries[0].ref
+        return Structure("sequential", entries, input_shape, dtype, input_ref, custom_objects=_customs(layers))
+    if isinstance(model, keras.Sequential):
+        raw = list(model._layers)
+        input_shape, dtype, input_ref = None, "float32", None
+        if raw and isinstance(raw[0], keras.layers.InputLayer):
+            first = raw.pop(0)
+            input_shape, dtype = tuple(first.batch_shape[1:]), str(first.dtype)
+            input_ref = layer_ref(first)
+            if raw and getattr(raw[0], "_input_shape_arg", None) is not None:
+                input_ref = layer_ref(raw[0])  # the legacy input_shape= is what source holds
+            elif input_ref.origin is None and raw:
+                input_ref = layer_ref(raw[0])
+        elif raw and getattr(raw[0], "_input_shape_arg", None) is not None:
+            input_shape, input_ref = tuple(raw[0]._input_shape_arg), layer_ref(raw[0])
+        elif raw:
+            input_ref = layer_ref(raw[0])
+        entries = tuple(entry_for(layer) for layer in raw)
+        return Structure(
+            "sequential", entries, input_shape, dtype, input_ref,
+            custom_objects=_customs(raw), model=model, name=model.name,
+        )
+    if isinstance(model, keras.Model) and getattr(model, "_functional", None) is not None or hasattr(model, "_nodes_by_depth"):
+        layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+        config = model.get_config()
+        inputs = model.inputs
+        input_shape = tuple(inputs[0].shape[1:]) if len(inputs) == 1 else None
+        input_layers = [layer for layer in model.layers if isinstance(layer, keras.layers.InputLayer)]
+        input_ref = layer_ref(input_layers[0]) if len(input_layers) == 1 else None
+        return Structure(
+            "functional", tuple(entry_for(layer) for layer in layers), input_shape,
+            str(inputs[0].dtype), input_ref, functional_config=config,
+            custom_objects=_customs(model.layers), model=model, name=model.name,
+        )
+    raise TypeError(
+        f"expected a keras.Model or a list of layers, got {type(model).__name__} "
+        "(subclassed models are diagnosed through their layers: pass model.layers)"
+    )
+
+
+def _customs(layers: list[Any]) -> dict[str, type]:
+    out: dict[str, type] = {}
+    for layer in layers:
+        cls = type(layer)
+        if is_custom(cls):
+            out[cls.__name__] = cls
+        for sub in getattr(layer, "_layers", []) or []:
+            if is_custom(type(sub)):
+                out[type(sub).__name__] = type(sub)
+    return out
+
+
+def build_model(structure: Structure, input_shape: tuple[int | None, ...] | None = None) -> Any:
+    """A new Keras model from ``structure`` (for Sequential, with ``input_shape`` if given)."""
+    import keras
+
+    if structure.kind == "sequential":
+        shape = input_shape if input_shape is not None else structure.input_shape
+        layers = [entry.make() for entry in structure.layers]
+        if shape is None:
+            return keras.Sequential(layers, name=structure.name)
+        return keras.Sequential([keras.Input(shape=shape, dtype=structure.input_dtype), *layers], name=structure.name)
+    assert structure.functional_config is not None
+    config = copy.deepcopy(structure.functional_config)
+    overrides = {e.name: dict(e.overrides) for e in structure.layers if e.overrides}
+    for layer_cfg in config["layers"]:
+        if layer_cfg["name"] in overrides:
+            layer_cfg["config"].update(overrides[layer_cfg["name"]])
+        # A stale build_config would rebuild a layer for its old input shape.
+        layer_cfg.pop("build_config", None)
+    if not structure.edited and structure.model is not None:
+        return structure.model
+    with keras.saving.custom_object_scope(structure.custom_objects):
+        return keras.Model.from_config(config, custom_objects=structure.custom_objects)

@@ -1,0 +1,213 @@
+"""Run a model layer by layer: symbolically first, then on the sample.
+
+The symbolic walk calls each layer on a ``KerasTensor``; it raises the same
+errors, with the same messages, as ``Sequential``/``fit`` would, but it knows
+which layer raised and what reached it. It runs on fresh instances, so the
+user's layers are never built or changed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kerasfix.structure import LayerEntry, RebuildError, Structure, build_model, is_custom, layer_ref
+from kerasfix.types import LayerRef, LayerTrace, TensorSpec
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def clean_message(exc: BaseException) -> str:
+    """The informative line(s) of a Keras/TensorFlow error, without wrappers and colours."""
+    text = _ANSI.sub("", str(exc))
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return type(exc).__name__
+    if lines[0].startswith("Exception encountered when calling") and len(lines) > 1:
+        lines = lines[1:]
+    if lines[0].startswith("Graph execution error"):
+        informative = [ln for ln in lines if "Received a label value" in ln or "not in [" in ln]
+        if informative:
+            return informative[0]
+        return lines[-2] if len(lines) > 1 else lines[0]
+    out = lines[0]
+    if out.endswith("Error encountered:") and len(lines) > 1:
+        out = lines[1]
+    return out
+
+
+def spec_of(tensor: Any) -> TensorSpec:
+    shape = tuple(None if d is None else int(d) for d in tensor.shape)
+    return TensorSpec(shape, str(getattr(tensor, "dtype", "float32")).replace("<dtype: '", "").rstrip("'>"))
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The first connection that broke: ``layer`` received ``inputs`` from ``producer``."""
+
+    index: int
+    layer: LayerRef
+    producer: str | None
+    inputs: tuple[TensorSpec, ...]
+    error_type: str
+    message: str
+    custom: bool
+    stage: str  # "symbolic" | "forward" | "rebuild"
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Each layer's input/output specs, the model output, and the first failure."""
+
+    rows: tuple[LayerTrace, ...]
+    input_spec: TensorSpec | None
+    output: TensorSpec | None
+    failure: Failure | None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+class Walk:
+    """The result of a symbolic walk, with the instances it built (reusable for a forward pass)."""
+
+    def __init__(self, trace: Trace, instances: list[Any] | None, model: Any = None) -> None:
+        self.trace = trace
+        self.instances = instances
+        self.model = model
+
+
+def walk(structure: Structure, data_shape: tuple[int | None, ...] | None, dtype: str = "float32") -> Walk:
+    """Trace ``structure`` symbolically on inputs of ``data_shape`` (batch axis excluded).
+
+    A Sequential model is traced from its declared input when it has one (that is
+    what Keras builds from), else from the data's shape.
+    """
+    if structure.kind == "sequential":
+        shape = structure.input_shape if structure.input_shape is not None else data_shape
+        return _walk_sequential(structure, shape, structure.input_dtype if structure.input_shape else dtype)
+    return _walk_functional(structure)
+
+
+def _walk_sequential(structure: Structure, shape: tuple[int | None, ...] | None, dtype: str) -> Walk:
+    import keras
+
+    if shape is None:
+        return Walk(Trace((), None, None, None), None)
+    x: Any = keras.KerasTensor((None, *shape), dtype=dtype)
+    input_spec = spec_of(x)
+    rows: list[LayerTrace] = []
+    instances: list[Any] = []
+    producer = "input"
+    for i, entry in enumerate(structure.layers):
+        spec_in = spec_of(x) if hasattr(x, "shape") else TensorSpec((), "none")
+        try:
+            layer = entry.make()
+        except RebuildError as exc:
+            return Walk(Trace(tuple(rows), input_spec, None, _fail(i, entry, producer, (spec_in,), exc, "rebuild")), None)
+        if x is None or not hasattr(x, "shape"):
+            exc2 = ValueError(f"layer {producer!r} returned {x!r} instead of a tensor")
+            prev = structure.layers[i - 1] if i else entry
+            failure = Failure(i - 1, prev.ref, None, (), "ValueError", str(exc2), is_custom(prev.cls), "symbolic")
+            return Walk(Trace(tuple(rows), input_spec, None, failure), None)
+        try:
+            y = layer(x)
+        except Exception as exc:
+            rows.append(LayerTrace(entry.ref, (spec_in,), (), (producer,), clean_message(exc), is_custom(entry.cls)))
+            return Walk(Trace(tuple(rows), input_spec, None, _fail(i, entry, producer, (spec_in,), exc, "symbolic")), None)
+        outs = tuple(spec_of(t) for t in _flat(y) if hasattr(t, "shape"))
+        rows.append(LayerTrace(entry.ref, (spec_in,), outs, (producer,), None, is_custom(entry.cls)))
+        instances.append(layer)
+        producer = entry.name
+        x = y if not isinstance(y, (list, tuple)) else y[0]
+        if x is None:
+            failure = Failure(
+                i, entry.ref, producer, (spec_in,), "ValueError",
+                f"call() of layer {entry.name!r} returned None (a missing `return`?)", is_custom(entry.cls), "symbolic",
+            )
+            return Walk(Trace(tuple(rows), input_spec, None, failure), None)
+    output = spec_of(x) if hasattr(x, "shape") else None
+    return Walk(Trace(tuple(rows), input_spec, output, None), instances)
+
+
+def _flat(y: Any) -> list[Any]:
+    if isinstance(y, (list, tuple)):
+        return [t for item in y for t in _flat(item)]
+    return [y]
+
+
+def _fail(
+    i: int, entry: LayerEntry, producer: str | None, inputs: tuple[TensorSpec, ...], exc: BaseException, stage: str
+) -> Failure:
+    return Failure(i, entry.ref, producer, inputs, type(exc).__name__, clean_message(exc), is_custom(entry.cls), stage)
+
+
+_LAYER_NAME = re.compile(r"(?:of layer|layer|for layer) ['\"]([^'\"]+)['\"]")
+
+
+def _walk_functional(structure: Structure) -> Walk:
+    import keras
+
+    try:
+        model = build_model(structure)
+    except Exception as exc:
+        msg = clean_message(exc)
+        m = _LAYER_NAME.search(msg)
+        entry = structure.entry(m.group(1)) if m else None
+        ref = entry.ref if entry else LayerRef(structure.name, "Functional")
+        index = structure.index(entry.name) if entry else -1
+        failure = Failure(index, ref, None, (), type(exc).__name__, msg, bool(entry and is_custom(entry.cls)), "rebuild")
+        return Walk(Trace((), None, None, failure), None)
+    rows: list[LayerTrace] = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        nodes = getattr(layer, "_inbound_nodes", [])
+        node = next((n for n in nodes if any(n.input_tensors)), nodes[0] if nodes else None)
+        if node is None:
+            continue
+        ins = tuple(spec_of(t) for t in node.input_tensors)
+        outs = tuple(spec_of(t) for t in node.outputs)
+        producers = tuple(p.operation.name for p in node.parent_nodes)
+        rows.append(LayerTrace(layer_ref(layer), ins, outs, producers, None, is_custom(type(layer))))
+    input_spec = spec_of(model.inputs[0]) if len(model.inputs) == 1 else None
+    output = spec_of(model.outputs[0]) if len(model.outputs) == 1 else None
+    return Walk(Trace(tuple(rows), input_spec, output, None), None, model)
+
+
+def forward(structure: Structure, w: Walk, x: Any) -> tuple[Any, Any, Failure | None]:
+    """Run the traced model on the sample: returns (model, output, failure)."""
+    import keras
+
+    model = w.model
+    if model is None:
+        assert w.instances is not None and w.trace.input_spec is not None
+        shape = w.trace.input_spec.shape[1:]
+        model = keras.Sequential([keras.Input(shape=shape, dtype=w.trace.input_spec.dtype), *w.instances])
+    try:
+        out = model(x, training=False)
+    except Exception as exc:
+        msg = clean_message(exc)
+        m = _LAYER_NAME.search(msg) or re.search(r"calling (\w+)\.call", str(exc))
+        entry = structure.entry(m.group(1)) if m else None
+        if entry is None:
+            entry = _first_custom(structure)
+        ref = entry.ref if entry else LayerRef(structure.name, type(model).__name__)
+        index = structure.index(entry.name) if entry else -1
+        producer = structure.layers[index - 1].name if entry and index > 0 else "input"
+        failure = Failure(index, ref, producer, (), type(exc).__name__, msg, bool(entry and is_custom(entry.cls)), "forward")
+        return model, None, failure
+    if isinstance(out, (list, tuple)) or isinstance(out, dict):
+        return model, out, None
+    return model, np.asarray(out), None
+
+
+def _first_custom(structure: Structure) -> LayerEntry | None:
+    for e in structure.layers:
+        if is_custom(e.cls):
+            return e
+    return None
