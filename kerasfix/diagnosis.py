@@ -175,7 +175,7 @@ def examine(
     if trace.failure is not None:
         names = [e.cls.__name__ for e in structure.layers]
         found.append(F.classify_failure(trace.failure, trace, names))
-    elif trace.output is not None and not any(f.kind == "dtype_mismatch" and f.producer == "input" for f in found):
+    elif trace.output is not None and not any(f.producer == "input" and f.kind in ("dtype_mismatch", "data_shape_mismatch") for f in found):
         xs = _usable_x(x, sample.rows)
         if xs is not None:
             model, out, failure = forward(structure, w, xs)

@@ -167,7 +167,7 @@ def _walk_functional(structure: Structure) -> Walk:
         if isinstance(layer, keras.layers.InputLayer):
             continue
         nodes = getattr(layer, "_inbound_nodes", [])
-        node = next((n for n in nodes if any(n.input_tensors)), nodes[0] if nodes else None)
+        node = next((n for n in nodes if len(n.input_tensors) > 0), nodes[0] if nodes else None)
         if node is None:
             continue
         ins = tuple(spec_of(t) for t in node.input_tensors)

@@ -1,0 +1,13 @@
+"""Rewriting a user's script: apply edits as minimal, formatting-preserving libcst changes.
+
+``apply_edits(source, edits)`` finds each edit's nodes by source position
+(``Origin`` spans, never text search), changes only those nodes, reuses the
+file's own naming and formatting, and adds imports with libcst's
+``AddImportsVisitor``. It is all or nothing: an edit that cannot be placed raises
+``RewriteError`` and no source is returned.
+"""
+
+from kerasfix.rewrite.errors import RewriteError
+from kerasfix.rewrite.transform import apply_edits
+
+__all__ = ["RewriteError", "apply_edits"]

@@ -1,0 +1,211 @@
+"""The child process: run the user's script under the hooks, diagnose, plan, write JSON.
+
+Usage (by ``runner.py``, never by hand)::
+
+    python -m kerasfix.capture.child RESULT.json SCRIPT [SOURCE_FILE]
+
+``SOURCE_FILE``, when given, holds the text to run *as if* it were ``SCRIPT``
+(used to check a patch before it is written). The script's own output goes to
+this process's stdout/stderr, which the parent keeps apart from its own.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import sys
+import time
+import traceback
+from typing import Any
+
+
+def _fit_args_from_source(source: str, namespace: dict[str, Any]) -> tuple[Any, Any] | None:
+    """When the script died before ``fit``, evaluate the names it would have passed."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "fit":
+            args = list(node.args[:2])
+            for kw in node.keywords:
+                if kw.arg in ("x", "y"):
+                    args.append(kw.value)
+            values = []
+            for arg in args[:2]:
+                if isinstance(arg, ast.Name) and arg.id in namespace:
+                    values.append(namespace[arg.id])
+                else:
+                    values.append(None)
+            if values and values[0] is not None:
+                return values[0], values[1] if len(values) > 1 else None
+    return None
+
+
+def _script_error(exc: BaseException, path: str) -> dict[str, Any]:
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if os.path.abspath(frame.filename) == os.path.abspath(path):
+            line = frame.lineno
+    from kerasfix.trace import clean_message
+
+    return {"type": type(exc).__name__, "message": clean_message(exc), "line": line}
+
+
+def run(result_path: str, script: str, source_file: str | None) -> dict[str, Any]:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    started = time.monotonic()
+    script = os.path.abspath(script)
+    with open(source_file or script, "rb") as fh:
+        raw = fh.read()
+    source = _decode(raw)
+    code = compile(raw, script, "exec")  # bytes: the coding cookie is honoured
+
+    import keras  # noqa: F401  (imported before the hooks so its own layers are not recorded)
+
+    from kerasfix.capture.hooks import Hooks, StopCapture
+
+    namespace: dict[str, Any] = {"__name__": "__main__", "__file__": script, "__builtins__": __builtins__}
+    sys.argv = [script]
+    sys.path.insert(0, os.path.dirname(script))
+    result: dict[str, Any] = {"status": "ok", "script_error": None}
+    hooks = Hooks(script, source.splitlines())
+    with hooks as captured:
+        try:
+            exec(code, namespace)
+        except StopCapture:
+            pass
+        except SystemExit as exc:
+            result["script_error"] = {"type": "SystemExit", "message": f"the script called sys.exit({exc.code!r})", "line": None}
+        except BaseException as exc:  # the user's script failing is data, not our crash
+            result["script_error"] = _script_error(exc, script)
+    result.update(_analyse(captured, hooks, namespace, source, result["script_error"]))
+    result["seconds"] = round(time.monotonic() - started, 3)
+    return result
+
+
+def _decode(raw: bytes) -> str:
+    import io
+    import tokenize
+
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    return raw.decode(encoding)
+
+
+def _analyse(captured: Any, hooks: Any, namespace: dict[str, Any], source: str, script_error: Any) -> dict[str, Any]:
+    import numpy as np
+
+    from kerasfix.plan import Calls, State, plan, train_step
+    from kerasfix.sample import SampleError, full_labels, take_sample
+    from kerasfix.structure import structure_of
+    from kerasfix.types import to_jsonable
+
+    call = captured.call
+    model = call["model"] if call else None
+    x = call["x"] if call else None
+    y = call["y"] if call else None
+    if model is None:
+        models = [ref() for ref in captured.models if ref() is not None]
+        model = models[-1] if models else None
+    if x is None and script_error is not None:
+        found = _fit_args_from_source(source, namespace)
+        if found:
+            x, y = found
+    if model is None:
+        if script_error is not None:
+            return {"status": "script_error"}
+        return {"status": "no_model"}
+    if x is None:
+        return {"status": "no_data" if script_error is None else "script_error"}
+    compile_kwargs, compile_origin = captured.compile_kwargs.get(id(model), ({}, None))
+    loss = compile_kwargs.get("loss", getattr(model, "loss", None))
+    optimizer = compile_kwargs.get("optimizer", "adam")
+    try:
+        structure = structure_of(model)
+        n_inputs = len(model.inputs) if structure.kind == "functional" else 1
+        sample = take_sample(x, y, n_inputs=n_inputs)
+    except (TypeError, SampleError) as exc:
+        return {"status": "unsupported", "reason": str(exc)}
+    y_full = full_labels(y) if y is not None else sample.y
+    full_rows = int(np.shape(x)[0]) if isinstance(x, np.ndarray) and np.ndim(x) else None
+    state = State(structure, loss, sample, y_full, full_rows)
+    calls = Calls(compile=compile_origin, fit=call["origin"] if call else None)
+    exam = state.examine()
+    diag = exam.diagnosis
+    findings = list(diag.findings)
+    opt_name = optimizer if isinstance(optimizer, str) else "adam"
+    fixes = plan(state, calls, optimizer=opt_name) if findings else []
+    if script_error is not None and diag.ok and not captured.build_errors:
+        unbuilt = _unbuilt_input_fix(model, state, script_error, opt_name)
+        if unbuilt is None:
+            return {"status": "script_error"}
+        findings, fixes = [unbuilt.finding], [unbuilt]
+    trains = None
+    loss_value = None
+    if diag.ok:
+        loss_value = train_step(state, optimizer if isinstance(optimizer, str) else "adam")
+        trains = loss_value is not None
+    return {
+        "status": "ok",
+        "method": call["method"] if call else None,
+        "findings": to_jsonable(findings),
+        "fixes": to_jsonable(fixes),
+        "trace": to_jsonable(diag.trace),
+        "diagnosis": str(diag),
+        "calls": to_jsonable(calls),
+        "trains": trains,
+        "loss": loss_value,
+    }
+
+
+_UNBUILT = ("no defined output shape", "isn't built", "has not yet been built", "not yet built", "unbuilt")
+
+
+def _unbuilt_input_fix(model: Any, state: Any, script_error: dict[str, Any], optimizer: str) -> Any:
+    """The script used the model before it knew its input shape: declare the shape from the data."""
+    from dataclasses import replace
+
+    from kerasfix.plan import applicability, train_step
+    from kerasfix.types import Finding, Fix, SetInputShape, Severity
+
+    if getattr(model, "built", True) or not any(k in script_error["message"] for k in _UNBUILT):
+        return None
+    s = state.structure
+    x = state.sample.x
+    if s.kind != "sequential" or not s.layers or s.input_ref is None or not hasattr(x, "shape"):
+        return None
+    shape = tuple(int(d) for d in x.shape[1:])
+    first = s.layers[0].ref
+    finding = Finding(
+        "missing_input_shape",
+        f"the model has no input shape, so it is not built when the script uses it ({script_error['message']})",
+        first.name, "input", f"an input shape such as {shape}", "none", first.origin, Severity.ERROR,
+    )
+    edits = (SetInputShape(s.input_ref, shape),)
+    new = state.apply(edits)
+    loss = train_step(new, optimizer) if new.examine().diagnosis.ok else None
+    verified = loss is not None
+    summary = f"declare the input shape {shape} before {first.name} (taken from the data)"
+    fix = Fix(finding, edits, summary, applicability(edits, verified), verified, loss_after=loss)
+    return replace(fix)
+
+
+def main() -> None:
+    result_path, script = sys.argv[1], sys.argv[2]
+    source_file = sys.argv[3] if len(sys.argv) > 3 else None
+    try:
+        result = run(result_path, script, source_file)
+    except BaseException as exc:  # report our own failure to the parent instead of a traceback
+        result = {"status": "internal_error", "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+    tmp = result_path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(result, fh, default=str)
+    os.replace(tmp, result_path)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # skip interpreter teardown: TensorFlow's can take seconds
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""The capture hooks: the only global state kerasfix has, installed and removed here.
+
+While installed, they record where each layer of the user's script was
+constructed (``Layer.__new__``, so a subclass's ``super().__init__`` is not
+blamed), what ``compile`` was given and from where, and the first data passed
+to ``fit``/``evaluate``/``train_on_batch``/``predict`` — at which point they stop the
+script, so nothing trains for real. A Sequential model that fails while being
+built is kept (unbuilt) so the script goes on to show us its data.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import weakref
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from kerasfix.structure import CTOR_ATTR, ORIGIN_ATTR
+from kerasfix.types import Origin
+
+
+_INHERITED = object()
+
+
+class StopCapture(BaseException):
+    """Raised from a hooked ``fit``: a BaseException so a script's ``except Exception`` lets it through."""
+
+
+@dataclass
+class Captured:
+    """What the hooks saw."""
+
+    layers: list[weakref.ref[Any]] = field(default_factory=list)
+    models: list[weakref.ref[Any]] = field(default_factory=list)
+    build_errors: list[tuple[Any, BaseException]] = field(default_factory=list)
+    compile_kwargs: dict[int, tuple[dict[str, Any], Origin | None]] = field(default_factory=dict)
+    call: dict[str, Any] | None = None
+
+
+def _char_col(line_text: str, byte_col: int) -> int:
+    """Python's code positions count UTF-8 bytes; libcst counts characters."""
+    return len(line_text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+
+class Hooks:
+    """Install with ``with Hooks(script_path, lines) as captured:``; everything is restored on exit."""
+
+    def __init__(self, script_path: str, source_lines: list[str]) -> None:
+        self.path = os.path.abspath(script_path)
+        self.lines = source_lines
+        self.captured = Captured()
+        self._saved: list[tuple[Any, str, Any]] = []
+        self._internal: tuple[str, ...] = ()
+
+    # -- where things were written ---------------------------------------
+    def origin(self, frame: FrameType | None) -> Origin | None:
+        """The position, in the user's script, of the call being made from ``frame``'s caller chain."""
+        while frame is not None and os.path.abspath(frame.f_code.co_filename) != self.path:
+            frame = frame.f_back
+        if frame is None:
+            return None
+        pos = inspect.getframeinfo(frame, context=0).positions
+        if pos is None or pos.lineno is None or pos.col_offset is None:
+            return None
+        end_line = pos.end_lineno or pos.lineno
+        start_text = self.lines[pos.lineno - 1] if pos.lineno - 1 < len(self.lines) else ""
+        end_text = self.lines[end_line - 1] if end_line - 1 < len(self.lines) else ""
+        return Origin(
+            self.path, pos.lineno, _char_col(start_text, pos.col_offset),
+            end_line, _char_col(end_text, pos.end_col_offset or 0),
+        )
+
+    def _constructed_by_user(self, frame: FrameType | None) -> bool:
+        """True when the script itself constructs the layer.
+
+        Layers Keras makes internally (the InputLayer behind ``input_shape=``, an
+        LSTM's cell) get no origin, except the InputLayer made by ``keras.Input``.
+        """
+        via_input = False
+        while frame is not None and self._is_internal(frame.f_code.co_filename):
+            via_input = via_input or frame.f_code.co_name == "Input"
+            frame = frame.f_back
+            if frame is not None and not self._is_internal(frame.f_code.co_filename) and not via_input:
+                return False
+        return frame is not None and os.path.abspath(frame.f_code.co_filename) == self.path
+
+    def _is_internal(self, filename: str) -> bool:
+        return filename.startswith(self._internal)
+
+    # -- installing --------------------------------------------------------
+    def _patch(self, owner: Any, name: str, new: Any) -> None:
+        # Inherited methods are shadowed, then the shadow deleted: the class is left as found.
+        self._saved.append((owner, name, owner.__dict__.get(name, _INHERITED)))
+        setattr(owner, name, new)
+
+    def __enter__(self) -> Captured:
+        import keras
+
+        dirs = [os.path.dirname(keras.__file__) + os.sep]
+        tf = sys.modules.get("tensorflow")
+        if tf is not None and getattr(tf, "__file__", None):
+            dirs.append(os.path.dirname(tf.__file__) + os.sep)
+        self._internal = tuple(dirs) + ("<frozen",)
+        hooks, cap = self, self.captured
+        layer_cls = keras.layers.Layer
+        orig_new = layer_cls.__dict__["__new__"]
+        new_fn = orig_new.__func__ if isinstance(orig_new, staticmethod) else orig_new
+
+        def hooked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+            obj = new_fn(cls, *args, **kwargs)
+            frame = sys._getframe(1)
+            if hooks._constructed_by_user(frame):
+                object.__setattr__(obj, ORIGIN_ATTR, hooks.origin(frame))
+                object.__setattr__(obj, CTOR_ATTR, (args, dict(kwargs)))
+            cap.layers.append(weakref.ref(obj))
+            return obj
+
+        self._patch(layer_cls, "__new__", staticmethod(hooked_new))
+
+        seq = keras.Sequential
+        orig_init = seq.__init__
+        orig_add = seq.add
+
+        def hooked_init(model: Any, *args: Any, **kwargs: Any) -> None:
+            try:
+                orig_init(model, *args, **kwargs)
+            except (ValueError, TypeError, AttributeError) as exc:
+                if not hasattr(model, "_layers"):
+                    raise
+                # Keep the unbuilt model: the script goes on to reach fit() with its data.
+                cap.build_errors.append((model, exc))
+            cap.models.append(weakref.ref(model))
+
+        def hooked_add(model: Any, layer: Any, *args: Any, **kwargs: Any) -> None:
+            try:
+                orig_add(model, layer, *args, **kwargs)
+            except (ValueError, TypeError) as exc:
+                if layer not in getattr(model, "_layers", []):
+                    raise
+                cap.build_errors.append((model, exc))
+
+        self._patch(seq, "__init__", hooked_init)
+        self._patch(seq, "add", hooked_add)
+
+        trainer = keras.Model
+        orig_compile = trainer.compile
+
+        def hooked_compile(model: Any, *args: Any, **kwargs: Any) -> Any:
+            names = ("optimizer", "loss", "loss_weights", "metrics")
+            given = dict(zip(names, args))
+            given.update(kwargs)
+            cap.compile_kwargs[id(model)] = (given, hooks.origin(sys._getframe(1)))
+            if not any(ref() is model for ref in cap.models):
+                cap.models.append(weakref.ref(model))
+            return orig_compile(model, *args, **kwargs)
+
+        self._patch(trainer, "compile", hooked_compile)
+        for method in ("fit", "train_on_batch", "evaluate", "test_on_batch", "predict", "predict_on_batch"):
+            self._patch(trainer, method, self._stopper(method))
+        return cap
+
+    def _stopper(self, method: str) -> Any:
+        hooks, cap = self, self.captured
+
+        def stop(model: Any, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+            if x is None:
+                x = kwargs.get("x")
+            if y is None:
+                y = kwargs.get("y")
+            if cap.call is None:
+                cap.call = {
+                    "method": method, "model": model, "x": x, "y": y,
+                    "origin": hooks.origin(sys._getframe(1)),
+                }
+            raise StopCapture(method)
+
+        return stop
+
+    def __exit__(self, *exc: object) -> None:
+        for owner, name, value in reversed(self._saved):
+            if value is _INHERITED:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, value)
+        self._saved.clear()

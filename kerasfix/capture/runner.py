@@ -1,0 +1,154 @@
+"""Run a user's script in a child process with the capture hooks, and read back what it found.
+
+The parent never imports TensorFlow: the child captures, diagnoses and plans,
+and sends plain JSON back. The script's own output goes to a file, so it can
+neither flood nor mix with ours, and its exit cannot take us down.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+from kerasfix.types import Finding, Fix, finding_from_json, fix_from_json
+
+DEFAULT_TIMEOUT = 120.0
+_OUTPUT_TAIL = 4000
+
+
+class CaptureError(Exception):
+    """The script could not be captured; ``str`` is the one-line reason for the user."""
+
+    def __init__(self, message: str, output: str = "", detail: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    """What the child found in the script."""
+
+    findings: tuple[Finding, ...]
+    fixes: tuple[Fix, ...]
+    diagnosis: str
+    trains: bool | None
+    loss: float | None
+    method: str | None
+    seconds: float
+    output: str
+    script_error: dict[str, Any] | None
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env["PYTHONUNBUFFERED"] = "1"
+    env.setdefault("CUDA_VISIBLE_DEVICES", "")
+    env["PYTHONWARNINGS"] = "ignore"
+    return env
+
+
+def capture(path: str, *, source: bytes | None = None, timeout: float = DEFAULT_TIMEOUT) -> CaptureResult:
+    """Capture ``path`` (or ``source`` run as if it were ``path``) and return what the child found.
+
+    Raises ``CaptureError`` with a one-line message for every way a script can
+    fail to give us a model: timeout, exit, crash, no model, no data.
+    """
+    with tempfile.TemporaryDirectory(prefix="kerasfix-") as tmp:
+        result_path = os.path.join(tmp, "result.json")
+        out_path = os.path.join(tmp, "output.txt")
+        cmd = [sys.executable, "-m", "kerasfix.capture.child", result_path, os.path.abspath(path)]
+        if source is not None:
+            src_path = os.path.join(tmp, "source.py")
+            with open(src_path, "wb") as fh:
+                fh.write(source)
+            cmd.append(src_path)
+        with open(out_path, "wb") as out:
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                cwd=os.getcwd(), env=_child_env(), start_new_session=True,
+            )
+            try:
+                code = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _kill(proc)
+                raise CaptureError(
+                    f"the script did not reach model.fit within {timeout:g} s (timeout; raise it with --timeout)",
+                    _tail(out_path),
+                ) from None
+            finally:
+                _kill(proc)  # reap anything the script left running in its session
+        output = _tail(out_path)
+        if not os.path.exists(result_path):
+            raise CaptureError(_exit_reason(code), output)
+        with open(result_path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    return _result(data, output)
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _tail(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - _OUTPUT_TAIL))
+            return fh.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _exit_reason(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"the script was killed by {name} before kerasfix could capture a model"
+    return f"the script exited (code {code}) before kerasfix could capture a model"
+
+
+def _result(data: dict[str, Any], output: str) -> CaptureResult:
+    status = data.get("status")
+    err = data.get("script_error")
+    if status == "internal_error":
+        raise CaptureError(f"kerasfix failed while analysing the script: {data.get('error')}", output,
+                           data.get("traceback", ""))
+    if status == "script_error":
+        where = f" (line {err['line']})" if err and err.get("line") else ""
+        msg = f"{err['type']}: {err['message']}" if err else "unknown error"
+        raise CaptureError(f"the script failed for a reason kerasfix does not repair{where}: {msg}", output)
+    if status == "no_model":
+        raise CaptureError("the script never built a Keras model", output)
+    if status == "no_data":
+        raise CaptureError("the script built a model but never called fit/evaluate/predict with data", output)
+    if status == "unsupported":
+        raise CaptureError(f"kerasfix cannot analyse this model or data: {data.get('reason')}", output)
+    return CaptureResult(
+        findings=tuple(finding_from_json(f) for f in data.get("findings", [])),
+        fixes=tuple(fix_from_json(f) for f in data.get("fixes", [])),
+        diagnosis=data.get("diagnosis", ""),
+        trains=data.get("trains"),
+        loss=data.get("loss"),
+        method=data.get("method"),
+        seconds=float(data.get("seconds", 0.0)),
+        output=output,
+        script_error=err,
+    )

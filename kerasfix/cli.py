@@ -1,0 +1,131 @@
+"""The command line: arguments, exit codes, nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+
+from kerasfix.capture.runner import DEFAULT_TIMEOUT
+from kerasfix.output import FORMATS, render_github, render_json, render_sarif, render_text
+from kerasfix.pipeline import EXIT_ERROR, InputError, Options, Report, collect, process
+
+EPILOG = """\
+exit codes:
+  0  nothing left to fix
+  1  findings left (check), or --diff would change something
+  2  could not run: bad path, a file that does not parse, a script that fails,
+     hangs, exits or never builds a Keras model, or a file changed while fixing
+
+kerasfix RUNS the scripts you give it (in a child process, with a timeout),
+stopping them at their first fit()/evaluate()/predict() call.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="kerasfix", description="Diagnose and repair Keras models in their own source file.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, help_text in (("check", "diagnose scripts; exit 1 when anything is found"),
+                            ("apply", "write verified fixes into the scripts")):
+        sp = sub.add_parser(name, help=help_text, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        sp.add_argument("paths", nargs="+", metavar="PATH", help="Python files or directories")
+        sp.add_argument("--output-format", choices=FORMATS, default="full", help="how to print results (default: full)")
+        sp.add_argument("--json", action="store_const", const="json", dest="output_format", help="alias of --output-format json")
+        sp.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds a script may run before it reaches fit (default: %(default)s)")
+        sp.add_argument("-v", "--verbose", action="store_true", help="show the scripts' own output and kerasfix's internal errors")
+        sp.add_argument("-q", "--quiet", action="store_true", help="print only findings and errors; no summary")
+        if name == "apply":
+            sp.add_argument("--diff", action="store_true", help="print the unified diff; write nothing")
+            sp.add_argument("--safe-only", action="store_true", help="write only fixes that merely make the model connect")
+            sp.add_argument("--no-verify", action="store_true", help="do not re-run the patched script before writing")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    args = _parser().parse_args(argv)
+    apply = args.command == "apply"
+    options = Options(
+        write=apply and not args.diff, diff=apply and args.diff, safe_only=apply and args.safe_only,
+        timeout=args.timeout, verify=not (apply and args.no_verify),
+    )
+    report = Report(diff_mode=options.diff)
+    err = sys.stderr
+    status = _Status(enabled=err.isatty() and not args.quiet)
+    try:
+        paths = list(collect(args.paths))
+    except InputError as exc:
+        print(f"kerasfix: {exc}", file=err)
+        return EXIT_ERROR
+    try:
+        for path in paths:
+            result = process(path, options, progress=status.update)
+            report.add(result)
+            if args.verbose and result.output:
+                err.write(f"── output of {path}\n{result.output}\n")
+            if args.verbose and result.detail:
+                err.write(result.detail + "\n")
+    except KeyboardInterrupt:
+        status.stop()
+        print("kerasfix: interrupted", file=err)
+        return EXIT_ERROR
+    except Exception as exc:  # our own bug: one line, unless --verbose
+        status.stop()
+        print(f"kerasfix: internal error: {type(exc).__name__}: {exc} (run with --verbose for details)", file=err)
+        if args.verbose:
+            traceback.print_exc()
+        return EXIT_ERROR
+    status.stop()
+    fmt = args.output_format
+    if fmt == "json":
+        print(render_json(report))
+    elif fmt == "sarif":
+        print(render_sarif(report))
+    elif fmt == "github":
+        text = render_github(report)
+        if text:
+            print(text)
+    else:
+        if options.diff:
+            for r in report.results:
+                if r.diff:
+                    sys.stdout.write(r.diff)
+            text = render_text(report, full=False)
+            if text:
+                print(text, file=err)
+        else:
+            text = render_text(report, full=fmt == "full" and not args.quiet)
+            if text:
+                print(text)
+    if not args.quiet:
+        print(f"kerasfix: {report.summary()}", file=err)
+    return report.exit_code
+
+
+class _Status:
+    """A transient progress line on a terminal; silent when stderr is not a TTY."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._status = None
+        if enabled:
+            from rich.console import Console
+
+            self._status = Console(stderr=True).status("starting")
+            self._status.start()
+
+    def update(self, message: str) -> None:
+        if self._status is not None:
+            self._status.update(message)
+
+    def stop(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Finding the nodes an edit talks about, by source position, and what surrounds them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+
+from kerasfix.rewrite.errors import RewriteError
+from kerasfix.types import Origin
+
+#: A body of statements: the module's or a compound statement's.
+Block = cst.Module | cst.IndentedBlock
+
+Span = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class ListSite:
+    """The layer call is an element of a list/tuple literal (a Sequential list)."""
+
+    container: cst.List | cst.Tuple
+    element: cst.BaseElement
+
+
+@dataclass(frozen=True)
+class AddSite:
+    """The layer call is the argument of ``receiver.add(...)``, a statement of its own."""
+
+    block: Block
+    statement: cst.SimpleStatementLine
+    receiver: cst.BaseExpression
+
+
+@dataclass(frozen=True)
+class CalleeSite:
+    """The layer is called on the spot, functional style: ``Dense(10)(x)``."""
+
+    outer: cst.Call
+
+
+Site = ListSite | AddSite | CalleeSite
+
+
+def _same_file(a: str, b: str) -> bool:
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+class SourceIndex:
+    """One metadata pass over a module: call nodes by span, and each node's parent.
+
+    ``module`` is the tree the nodes belong to; transform that tree, so the nodes
+    found here can be recognised by identity.
+    """
+
+    def __init__(self, module: cst.Module, path: str | None = None) -> None:
+        wrapper = MetadataWrapper(module)
+        positions: Mapping[cst.CSTNode, CodeRange] = wrapper.resolve(PositionProvider)
+        self._parents: Mapping[cst.CSTNode, cst.CSTNode] = wrapper.resolve(ParentNodeProvider)
+        self.module = wrapper.module
+        self.path = path
+        self._by_span: dict[Span, list[cst.Call]] = {}
+        self._by_start: dict[tuple[int, int], list[tuple[Span, cst.Call]]] = {}
+        for node, where in positions.items():
+            if isinstance(node, cst.Call):
+                span = (where.start.line, where.start.column, where.end.line, where.end.column)
+                self._by_span.setdefault(span, []).append(node)
+                self._by_start.setdefault(span[:2], []).append((span, node))
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """The node's parent, or None for the module."""
+        return self._parents.get(node)
+
+    def code(self, node: cst.CSTNode) -> str:
+        """Source text of a node of this module."""
+        return self.module.code_for_node(node)
+
+    def call_at(self, origin: Origin | None, what: str, methods: frozenset[str] | None = None) -> cst.Call:
+        """The call at ``origin``: exactly that span, else the one starting there.
+
+        ``methods`` narrows the fallback to ``obj.<method>(...)`` calls; without it
+        the innermost call starting there is taken (the layer constructor in
+        ``Dense(10)(x)``).
+        """
+        if origin is None:
+            raise RewriteError(f"{what[0].upper()}{what[1:]} has no recorded position in the source.")
+        if self.path is not None and not _same_file(origin.path, self.path):
+            raise RewriteError(f"{what[0].upper()}{what[1:]} was written in {origin.path}, not in {self.path}.")
+        exact = self._by_span.get((origin.line, origin.column, origin.end_line, origin.end_column), [])
+        if len(exact) == 1:
+            return exact[0]
+        candidates = self._by_start.get((origin.line, origin.column), [])
+        if methods is not None:
+            candidates = [
+                (span, call)
+                for span, call in candidates
+                if isinstance(call.func, cst.Attribute) and call.func.attr.value in methods
+            ]
+        if not candidates:
+            raise RewriteError(
+                f"Could not find {what} at {origin}; the file may have changed since it was checked."
+            )
+        return min(candidates, key=lambda found: found[0][2:])[1]
+
+    def site_of(self, call: cst.Call) -> Site | None:
+        """Where a layer constructor call sits: list element, ``.add`` argument or callee."""
+        parent = self.parent(call)
+        if isinstance(parent, cst.BaseElement):
+            container = self.parent(parent)
+            if isinstance(container, (cst.List, cst.Tuple)):
+                return ListSite(container, parent)
+        if isinstance(parent, cst.Arg):
+            add_site = self._add_site(parent)
+            if add_site is not None:
+                return add_site
+        if isinstance(parent, cst.Call) and parent.func is call:
+            return CalleeSite(parent)
+        return None
+
+    def _add_site(self, arg: cst.Arg) -> AddSite | None:
+        add = self.parent(arg)
+        if not (
+            isinstance(add, cst.Call)
+            and isinstance(add.func, cst.Attribute)
+            and add.func.attr.value == "add"
+            and len(add.args) == 1
+        ):
+            return None
+        expr = self.parent(add)
+        line = self.parent(expr) if isinstance(expr, cst.Expr) else None
+        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            return None
+        block = self.parent(line)
+        if not isinstance(block, (cst.Module, cst.IndentedBlock)):
+            return None
+        return AddSite(block, line, add.func.value)
+
+    def statement_of(self, node: cst.CSTNode) -> tuple[Block, cst.BaseStatement] | None:
+        """The statement holding ``node`` and the block that statement is directly in."""
+        current: cst.CSTNode | None = node
+        while current is not None:
+            parent = self.parent(current)
+            if isinstance(parent, (cst.Module, cst.IndentedBlock)) and isinstance(current, cst.BaseStatement):
+                return parent, current
+            current = parent
+        return None

@@ -1,0 +1,390 @@
+"""Edits → operations on the original tree (every position is looked up here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+import libcst as cst
+
+from kerasfix.rewrite.args import (
+    has_declaration,
+    remove_argument,
+    set_argument,
+    set_declared_input_shape,
+    set_input_layer_shape,
+)
+from kerasfix.rewrite.bindings import assigns, binds
+from kerasfix.rewrite.errors import RewriteError
+from kerasfix.rewrite.imports import (
+    ImportTable,
+    Named,
+    label_encoder_name,
+    layer_constructor,
+    numpy_name,
+    to_categorical_name,
+)
+from kerasfix.rewrite.locate import AddSite, Block, CalleeSite, ListSite, Site, SourceIndex
+from kerasfix.rewrite.ops import (
+    ArgOp,
+    InsertItem,
+    InsertStatement,
+    MoveItem,
+    MoveStatement,
+    Plan,
+    Wrap,
+)
+from kerasfix.rewrite.render import (
+    Template,
+    base_of,
+    callee_name,
+    code_of,
+    is_layer_call,
+    is_wrapped,
+    layer_call,
+    same_code,
+    template,
+    unwrap,
+)
+from kerasfix.types import (
+    CastData,
+    Edit,
+    EncodeLabels,
+    InsertLayer,
+    LayerRef,
+    LayerSpec,
+    MoveLayer,
+    RemoveLayerArgument,
+    ReshapeData,
+    SetCompileArgument,
+    SetInputShape,
+    SetLayerArgument,
+    render_literal,
+)
+
+#: Keras 3 ``Model.compile`` parameter order (Keras 2 had ``metrics`` third).
+COMPILE_POSITIONS = {
+    "optimizer": 0,
+    "loss": 1,
+    "loss_weights": 2,
+    "metrics": 3,
+    "weighted_metrics": 4,
+    "run_eagerly": 5,
+    "steps_per_execution": 6,
+    "jit_compile": 7,
+    "auto_scale_loss": 8,
+}
+
+#: Model methods whose data a data edit changes.
+DATA_METHODS = frozenset(
+    {"fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch"}
+)
+
+_DATA_POSITIONS = {"x": 0, "y": 1}
+_INPUT_CLASSES = ("Input", "InputLayer")
+
+
+def plan_edits(index: SourceIndex, table: ImportTable, edits: Sequence[Edit]) -> Plan:
+    """Resolve every edit against the original tree; RewriteError if one cannot be placed."""
+    planner = _Planner(index, table)
+    for edit in edits:
+        planner.add(edit)
+    return planner.plan
+
+
+def _is_add_of(statement: cst.BaseStatement, receiver: str) -> cst.Call | None:
+    """The ``.add(...)`` call if ``statement`` is ``<receiver>.add(...)``."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    expr = statement.body[0]
+    if not isinstance(expr, cst.Expr) or not isinstance(expr.value, cst.Call):
+        return None
+    call = expr.value
+    if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "add" and len(call.args) == 1):
+        return None
+    return call if same_code(call.func.value, cst.parse_expression(receiver)) else None
+
+
+def added_layer(statement: cst.BaseStatement, receiver: str) -> cst.BaseExpression | None:
+    """The layer expression in ``<receiver>.add(<layer>)``, if that is what ``statement`` is."""
+    call = _is_add_of(statement, receiver)
+    return call.args[0].value if call is not None else None
+
+
+class _Planner:
+    def __init__(self, index: SourceIndex, table: ImportTable) -> None:
+        self.index = index
+        self.table = table
+        self.plan = Plan()
+
+    def add(self, edit: Edit) -> None:
+        if isinstance(edit, InsertLayer):
+            call = self._layer(edit.before)
+            self._insert_before(call, edit.before, edit.layer)
+        elif isinstance(edit, MoveLayer):
+            self._move(edit)
+        elif isinstance(edit, SetLayerArgument):
+            call = self._layer(edit.layer)
+            self._arg_op(call, partial(set_argument, name=edit.name, value=edit.value, position=edit.position))
+        elif isinstance(edit, RemoveLayerArgument):
+            call = self._layer(edit.layer)
+            self._arg_op(call, partial(remove_argument, name=edit.name, position=edit.position))
+        elif isinstance(edit, SetInputShape):
+            self._set_input_shape(edit)
+        elif isinstance(edit, SetCompileArgument):
+            call = self.index.call_at(edit.call, "the compile() call", frozenset({"compile"}))
+            position = COMPILE_POSITIONS.get(edit.name)
+            self._arg_op(call, partial(set_argument, name=edit.name, value=edit.value, position=position))
+        elif isinstance(edit, (CastData, EncodeLabels, ReshapeData)):
+            self._data(edit)
+        else:  # pragma: no cover - the Edit union is closed
+            raise RewriteError(f"kerasfix cannot write a {type(edit).__name__} edit into source.")
+
+    # -- layers ------------------------------------------------------------
+
+    def _layer(self, ref: LayerRef) -> cst.Call:
+        return self.index.call_at(ref.origin, f"layer '{ref.name}'")
+
+    def _arg_op(self, call: cst.Call, change: partial[bool]) -> None:
+        self.plan.args.setdefault(call, []).append(ArgOp(change))
+
+    def _insert_before(self, call: cst.Call, ref: LayerRef, spec: LayerSpec) -> None:
+        site = self.index.site_of(call)
+        named = layer_constructor(self.table, call.func, spec.class_name)
+
+        def make_layer() -> cst.Call:
+            return layer_call(named.code, spec)
+
+        def present(expr: cst.BaseExpression) -> bool:
+            return is_layer_call(expr, spec, self.table.class_name)
+
+        if isinstance(site, ListSite):
+            op = InsertItem(site.element, make_layer, present, named.imports)
+            self.plan.items.setdefault(site.container, []).append(op)
+        elif isinstance(site, AddSite):
+            receiver = self.index.code(site.receiver)
+
+            def make_statement() -> cst.SimpleStatementLine:
+                text = f"{receiver}.add({code_of(make_layer())})\n"
+                return cst.ensure_type(cst.parse_statement(text), cst.SimpleStatementLine)
+
+            def statement_present(statement: cst.BaseStatement) -> bool:
+                layer = added_layer(statement, receiver)
+                return layer is not None and present(layer)
+
+            self.plan.statements.setdefault(site.block, []).append(
+                InsertStatement(site.statement, False, make_statement, statement_present, named.imports)
+            )
+        elif isinstance(site, CalleeSite):
+            target = _first_input(site.outer)
+            if target is None:
+                raise RewriteError(f"Cannot insert {spec} before layer '{ref.name}': its call passes no input.")
+
+            def wrap(expr: cst.BaseExpression) -> cst.BaseExpression:
+                return cst.Call(func=make_layer(), args=[cst.Arg(expr)])
+
+            def wrapped(expr: cst.BaseExpression) -> bool:
+                return isinstance(expr, cst.Call) and present(expr.func)
+
+            self.plan.wraps.setdefault(target, []).append(Wrap(wrap, wrapped, named.imports))
+        else:
+            raise RewriteError(
+                f"Cannot insert {spec} before layer '{ref.name}': it is not in a Sequential list,"
+                " a .add() call or a functional call."
+            )
+
+    def _move(self, edit: MoveLayer) -> None:
+        site = self.index.site_of(self._layer(edit.layer))
+        before: Site | None = None
+        if edit.before is not None:
+            before = self.index.site_of(self._layer(edit.before))
+        if isinstance(site, ListSite) and (
+            before is None or (isinstance(before, ListSite) and before.container is site.container)
+        ):
+            element = before.element if isinstance(before, ListSite) else None
+            self.plan.items.setdefault(site.container, []).append(MoveItem(site.element, element))
+            return
+        receiver = self.index.code(site.receiver) if isinstance(site, AddSite) else ""
+        if isinstance(site, AddSite) and (
+            before is None
+            or (
+                isinstance(before, AddSite)
+                and before.block is site.block
+                and same_code(before.receiver, site.receiver)
+            )
+        ):
+            statement = before.statement if isinstance(before, AddSite) else None
+            self.plan.statements.setdefault(site.block, []).append(
+                MoveStatement(site.statement, statement, receiver)
+            )
+            return
+        raise RewriteError(
+            f"Cannot move layer '{edit.layer.name}': only layers in the same Sequential list"
+            " or the same run of .add() calls can be reordered."
+        )
+
+    def _set_input_shape(self, edit: SetInputShape) -> None:
+        call = self._layer(edit.target)
+        if edit.target.class_name == "InputLayer" or self.table.class_name(call.func) in _INPUT_CLASSES:
+            self._arg_op(call, partial(set_input_layer_shape, shape=edit.shape))
+            return
+        if has_declaration(call):
+            self._arg_op(call, partial(set_declared_input_shape, shape=edit.shape))
+            return
+        site = self.index.site_of(call)
+        previous = self._previous_layer(site)
+        if previous is not None and self.table.class_name(previous.func) in _INPUT_CLASSES:
+            # The declaration already is right before the target: fix it, do not add another.
+            self._arg_op(previous, partial(set_input_layer_shape, shape=edit.shape))
+            return
+        if not isinstance(site, (ListSite, AddSite)):
+            raise RewriteError(
+                f"Cannot declare the input shape at layer '{edit.target.name}': in functional code"
+                " the model's Input must be changed instead."
+            )
+        self._insert_before(call, edit.target, LayerSpec("Input", (("shape", edit.shape),)))
+
+    def _previous_layer(self, site: Site | None) -> cst.Call | None:
+        if isinstance(site, ListSite):
+            elements = list(site.container.elements)
+            i = next(k for k, e in enumerate(elements) if e is site.element)
+            value = elements[i - 1].value if i > 0 else None
+            return value if isinstance(value, cst.Call) else None
+        if isinstance(site, AddSite):
+            body = list(site.block.body)
+            i = next(k for k, s in enumerate(body) if s is site.statement)
+            if i == 0:
+                return None
+            layer = added_layer(body[i - 1], self.index.code(site.receiver))
+            return layer if isinstance(layer, cst.Call) else None
+        return None
+
+    # -- data ----------------------------------------------------------------
+
+    def _data(self, edit: CastData | EncodeLabels | ReshapeData) -> None:
+        call = self.index.call_at(edit.call, "the fit()/predict() call", DATA_METHODS)
+        method = callee_name(call.func) or "fit"
+        arg = _data_argument(call, edit.which)
+        if arg is None:
+            raise RewriteError(f"The {method}() call does not pass {edit.which} as an argument kerasfix can change.")
+        named, wrap = self._data_template(edit)
+        expr = arg.value
+        if isinstance(expr, cst.Name):
+            anchor = self._last_assignment(call, expr.value)
+            if anchor is not None:
+                block, statement, position = anchor
+                text = f"{expr.value} = {code_of(wrap(cst.Name(expr.value)))}\n"
+                new = cst.parse_statement(text)
+                if self._chain_has(block, position, expr.value, new):
+                    return
+
+                def make() -> cst.SimpleStatementLine:
+                    return cst.ensure_type(cst.parse_statement(text), cst.SimpleStatementLine)
+
+                def present(statement: cst.BaseStatement) -> bool:
+                    return same_code(statement, new)
+
+                self.plan.statements.setdefault(block, []).append(
+                    InsertStatement(statement, True, make, present, named.imports)
+                )
+                return
+        self.plan.wraps.setdefault(expr, []).append(Wrap(wrap, partial(_is_wrapped, wrap=wrap), named.imports))
+
+    def _data_template(self, edit: CastData | EncodeLabels | ReshapeData) -> tuple[Named, Template]:
+        if isinstance(edit, CastData):
+            return Named(""), template("{E}.astype(" + render_literal(edit.dtype) + ")")
+        if isinstance(edit, EncodeLabels):
+            if edit.how == "label_encoder":
+                named = label_encoder_name(self.table)
+                return named, template(named.code + "().fit_transform({E})")
+            if edit.how == "argmax":
+                return Named(""), template("{E}.argmax(axis=-1)")
+            if edit.how == "one_hot":
+                named = to_categorical_name(self.table)
+                return named, template(named.code + "({E})")
+        if isinstance(edit, ReshapeData):
+            if edit.how in ("add_batch", "add_channel"):
+                named = numpy_name(self.table)
+                axis = "0" if edit.how == "add_batch" else "-1"
+                return named, template(named.code + ".expand_dims({E}, " + axis + ")")
+            if edit.how == "transpose":
+                return Named(""), template("{E}.T")
+            if edit.how == "column":
+                return Named(""), template("{E}.reshape(-1, 1)")
+        raise RewriteError(f"kerasfix does not know how to write '{edit.describe()}' into source.")
+
+    def _last_assignment(self, call: cst.Call, name: str) -> tuple[Block, cst.BaseStatement, int] | None:
+        """The last statement before the call's statement, in its block, that assigns ``name``.
+
+        None when the last statement binding ``name`` there is not a plain assignment
+        (a loop, a ``with``, an import...): then the data is changed at the call.
+        """
+        found = self.index.statement_of(call)
+        if found is None:
+            return None
+        block, call_statement = found
+        body = list(block.body)
+        end = next(k for k, s in enumerate(body) if s is call_statement)
+        for position in range(end - 1, -1, -1):
+            statement = body[position]
+            if not binds(statement, name):
+                continue
+            if isinstance(statement, cst.SimpleStatementLine) and any(assigns(s, name) for s in statement.body):
+                return block, statement, position
+            return None
+        return None
+
+    def _chain_has(self, block: Block, position: int, name: str, new: cst.BaseStatement) -> bool:
+        """Whether ``new`` is among the ``name = f(name)`` fixes right above the call already."""
+        body = list(block.body)
+        for statement in reversed(body[: position + 1]):
+            if not binds(statement, name):
+                continue
+            if not _is_fix_of(statement, name):
+                return False
+            if same_code(statement, new):
+                return True
+        return False
+
+
+def _is_fix_of(statement: cst.BaseStatement, name: str) -> bool:
+    """Whether ``statement`` is ``name = <one of our wrappers around name>``."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    assign = statement.body[0]
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+        return False
+    target = assign.targets[0].target
+    base = base_of(assign.value)
+    return (
+        isinstance(target, cst.Name)
+        and target.value == name
+        and unwrap(assign.value) is not None
+        and isinstance(base, cst.Name)
+        and base.value == name
+    )
+
+
+def _is_wrapped(expr: cst.BaseExpression, wrap: Template) -> bool:
+    return is_wrapped(expr, wrap)
+
+
+def _data_argument(call: cst.Call, which: str) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == which:
+            return arg
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if any(a.star == "*" for a in call.args):
+        return None
+    position = _DATA_POSITIONS[which]
+    return positional[position] if position < len(positional) else None
+
+
+def _first_input(outer: cst.Call) -> cst.BaseExpression | None:
+    for arg in outer.args:
+        if arg.keyword is None and not arg.star:
+            return arg.value
+    for arg in outer.args:
+        if arg.keyword is not None and arg.keyword.value == "inputs":
+            return arg.value
+    return None

@@ -1,0 +1,186 @@
+"""Applying a plan in one pass over the tree, then adding the imports it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar, cast
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+
+from kerasfix.rewrite.errors import RewriteError
+from kerasfix.rewrite.imports import ImportSpec, scan_imports
+from kerasfix.rewrite.locate import SourceIndex
+from kerasfix.rewrite.ops import ItemOp, MoveItem, MoveStatement, Plan, StatementOp
+from kerasfix.rewrite.resolve import added_layer, plan_edits
+from kerasfix.rewrite.seq import Carried, Seq, args_seq, elements_seq, with_args, with_elements
+from kerasfix.types import Edit
+
+B = TypeVar("B", cst.Module, cst.IndentedBlock)
+C = TypeVar("C", cst.List, cst.Tuple)
+N = TypeVar("N", bound=cst.CSTNode)
+
+
+class _After:
+    """Tag of a statement inserted after ``anchor`` (keeps several in edit order)."""
+
+    def __init__(self, anchor: cst.BaseStatement) -> None:
+        self.anchor = anchor
+
+
+class _Apply(cst.CSTTransformer):
+    def __init__(self, plan: Plan) -> None:
+        super().__init__()
+        self.plan = plan
+        self.imports: list[ImportSpec] = []
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        ops = self.plan.args.get(original_node)
+        if not ops:
+            return updated_node
+        seq = args_seq(updated_node)
+        changed = False
+        for op in ops:
+            changed = op.change(seq) or changed
+        return with_args(updated_node, seq) if changed else updated_node
+
+    def leave_List(self, original_node: cst.List, updated_node: cst.List) -> cst.List:
+        return self._items(original_node, updated_node)
+
+    def leave_Tuple(self, original_node: cst.Tuple, updated_node: cst.Tuple) -> cst.Tuple:
+        return self._items(original_node, updated_node)
+
+    def _items(self, original: C, updated: C) -> C:
+        ops = self.plan.items.get(original)
+        if not ops:
+            return updated
+        seq = elements_seq(updated, tags=list(original.elements))
+        changed = False
+        for op in ops:
+            changed = self._item_op(seq, op) or changed
+        return with_elements(updated, seq) if changed else updated
+
+    def _item_op(self, seq: Seq[cst.BaseElement], op: ItemOp) -> bool:
+        if isinstance(op, MoveItem):
+            return seq.move(op.item, op.before)
+        index = seq.index_of(op.before)
+        if index is None:
+            raise RewriteError("The layer to insert before is no longer in its list.")
+        if index > 0 and op.present(seq.items[index - 1].value):
+            return False
+        seq.insert(index, Carried(cst.Element(op.make())))
+        self.imports.extend(op.imports)
+        return True
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+        return self._block(original_node, updated_node)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        return self._block(original_node, updated_node)
+
+    def _block(self, original: B, updated: B) -> B:
+        ops = self.plan.statements.get(original)
+        if not ops:
+            return updated
+        body: list[cst.BaseStatement] = list(updated.body)
+        tags: list[object | None] = list(original.body)
+        changed = False
+        for op in ops:
+            changed = self._statement_op(body, tags, op) or changed
+        return updated.with_changes(body=body) if changed else updated
+
+    def _statement_op(self, body: list[cst.BaseStatement], tags: list[object | None], op: StatementOp) -> bool:
+        if isinstance(op, MoveStatement):
+            return _move_statement(body, tags, op)
+        index = _index(tags, op.anchor)
+        if op.after:
+            index += 1
+            # Walk past fixes already inserted after this anchor, keeping edit order.
+            while index < len(body) and isinstance(tags[index], _After) and tags[index].anchor is op.anchor:  # type: ignore[union-attr]
+                if op.present(body[index]):
+                    return False
+                index += 1
+            tag: object | None = _After(op.anchor)
+        else:
+            if index > 0 and op.present(body[index - 1]):
+                return False
+            tag = None
+        body.insert(index, op.make())
+        tags.insert(index, tag)
+        self.imports.extend(op.imports)
+        return True
+
+    def on_leave(self, original_node: N, updated_node: N) -> N | cst.RemovalSentinel | cst.FlattenSentinel[N]:
+        result = super().on_leave(original_node, updated_node)
+        wraps = self.plan.wraps.get(original_node)
+        if not wraps:
+            return result
+        assert isinstance(result, cst.BaseExpression)
+        expr: cst.BaseExpression = result
+        for wrap in wraps:
+            if not wrap.present(expr):
+                expr = wrap.wrap(expr)
+                self.imports.extend(wrap.imports)
+        # An expression stays an expression; the parent's field accepts any.
+        return cast(N, expr)
+
+
+def _index(tags: Sequence[object | None], node: object) -> int:
+    for i, tag in enumerate(tags):
+        if tag is node:
+            return i
+    raise RewriteError("A statement kerasfix meant to edit next to has been moved or removed.")
+
+
+def _move_statement(body: list[cst.BaseStatement], tags: list[object | None], op: MoveStatement) -> bool:
+    index = _index(tags, op.statement)
+    if op.before is not None:
+        if _index(tags, op.before) == index + 1:
+            return False
+    else:
+        last = max(i for i, s in enumerate(body) if added_layer(s, op.receiver) is not None)
+        if last == index:
+            return False
+    statement, tag = body.pop(index), tags.pop(index)
+    if op.before is not None:
+        destination = _index(tags, op.before)
+    else:
+        destination = max(i for i, s in enumerate(body) if added_layer(s, op.receiver) is not None) + 1
+    body.insert(destination, statement)
+    tags.insert(destination, tag)
+    return True
+
+
+def _add_imports(module: cst.Module, imports: Sequence[ImportSpec]) -> cst.Module:
+    if not imports:
+        return module
+    context = CodemodContext()
+    for spec in dict.fromkeys(imports):
+        AddImportsVisitor.add_needed_import(context, spec.module, spec.obj, spec.asname)
+    # A fresh copy: the transform may share unchanged subtrees between places.
+    return AddImportsVisitor(context).transform_module(module.deep_clone())
+
+
+def apply_edits(source: str, edits: Sequence[Edit], *, path: str | None = None) -> str:
+    """Return ``source`` with all ``edits`` applied.
+
+    Positions in the edits refer to ``source``. Raises RewriteError, and changes
+    nothing, if any edit cannot be placed. Edits whose change is already there
+    are no-ops, so applying the edits re-diagnosed on the output returns it
+    unchanged. ``path``, when given, must be the file the edits' origins name.
+    """
+    if not edits:
+        return source
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        raise RewriteError(f"The file could not be parsed ({exc.message}).") from exc
+    index = SourceIndex(module, path)
+    plan = plan_edits(index, scan_imports(index.module), edits)
+    if not plan:
+        return source
+    applier = _Apply(plan)
+    updated = index.module.visit(applier)
+    updated = _add_imports(updated, applier.imports)
+    return updated.code
