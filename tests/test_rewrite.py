@@ -653,7 +653,10 @@ def test_append_argument_after_double_star_raises() -> None:
         ("inputs = keras.Input(shape=(4,), name='x')", "inputs = keras.Input(shape=(28, 28), name='x')"),
         ("inputs = keras.Input(batch_shape=(None, 4))", "inputs = keras.Input(shape=(28, 28))"),
         ("inputs = keras.Input(name='x')", "inputs = keras.Input(name='x', shape=(28, 28))"),
-        ("inputs = keras.layers.InputLayer(input_shape=(4,))", "inputs = keras.layers.InputLayer(input_shape=(28, 28))"),
+        (
+            "inputs = keras.layers.InputLayer(input_shape=(4,))",
+            "inputs = keras.layers.InputLayer(input_shape=(28, 28))",
+        ),
     ],
 )
 def test_set_input_shape_on_input(before: str, after: str) -> None:
@@ -739,11 +742,21 @@ def test_set_input_shape_functional_without_declaration_raises() -> None:
 @pytest.mark.parametrize(
     ("before", "after", "name", "value"),
     [
-        ('model.compile(optimizer="adam", loss="mse")', 'model.compile(optimizer="adam", loss="binary_crossentropy")', "loss", "binary_crossentropy"),
+        (
+            'model.compile(optimizer="adam", loss="mse")',
+            'model.compile(optimizer="adam", loss="binary_crossentropy")',
+            "loss",
+            "binary_crossentropy",
+        ),
         ('model.compile("adam", "mse")', 'model.compile("adam", "binary_crossentropy")', "loss", "binary_crossentropy"),
         ('model.compile("adam")', 'model.compile("adam", loss="binary_crossentropy")', "loss", "binary_crossentropy"),
         ("model.compile('sgd', 'mse')", "model.compile(\"adam\", 'mse')", "optimizer", "adam"),
-        ('model.compile("adam", "mse")', 'model.compile("adam", "mse", metrics=("accuracy",))', "metrics", ("accuracy",)),
+        (
+            'model.compile("adam", "mse")',
+            'model.compile("adam", "mse", metrics=("accuracy",))',
+            "metrics",
+            ("accuracy",),
+        ),
     ],
 )
 def test_set_compile_argument(before: str, after: str, name: str, value: object) -> None:
@@ -914,6 +927,28 @@ def test_wrap_when_a_loop_rebinds_the_name_after_the_assignment() -> None:
     )
 
 
+def test_data_edit_in_a_nested_block_uses_that_block() -> None:
+    assert_rewrite(
+        """\
+        x = load()
+        with strategy.scope():
+            y = labels()  # ints
+            model.fit(x, y)
+        """,
+        """\
+        x = load()
+        with strategy.scope():
+            y = labels()  # ints
+            y = y.reshape(-1, 1)
+            model.fit(x.astype("float32"), y)
+        """,
+        lambda s: [
+            CastData("x", "float32", origin(s, "model.fit")),
+            ReshapeData("y", "column", origin(s, "model.fit")),
+        ],
+    )
+
+
 def test_label_encoder_import_added() -> None:
     assert_rewrite(
         """\
@@ -967,6 +1002,32 @@ def test_fallback_to_the_call_starting_at_the_origin() -> None:
     assert out == "m = Sequential([Dense(2)(x)])\n"
 
 
+@pytest.mark.parametrize("units", [64, 128])
+def test_stale_origin_does_not_edit_a_neighbour(units: int) -> None:
+    source = f"from keras.layers import Dense, Flatten\nm = Sequential([Dense({units})])\n"
+    edits = [InsertLayer(layer(source, "Dense"), FLATTEN)]
+    out = apply_edits(source, edits)
+    assert out == f"from keras.layers import Dense, Flatten\nm = Sequential([Flatten(), Dense({units})])\n"
+    # The old position now points at the Flatten: exactly (a no-op), or only by
+    # its start (refused, rather than inserting again).
+    if len(f"Dense({units})") == len("Flatten()"):
+        assert apply_edits(out, edits) == out
+    else:
+        with pytest.raises(RewriteError, match="may have changed"):
+            apply_edits(out, edits)
+
+
+def test_same_edits_on_unshifted_output_are_a_no_op() -> None:
+    source = "m = Sequential([Dense(64)])\nmodel.compile('adam', 'mse')\n"
+    edits: list[Edit] = [
+        SetLayerArgument(layer(source, "Dense"), "units", 10, 0),
+        SetCompileArgument("loss", "mae", origin(source, "model.compile")),
+    ]
+    out = apply_edits(source, edits)
+    assert out == "m = Sequential([Dense(10)])\nmodel.compile('adam', \"mae\")\n"
+    assert apply_edits(out, edits) == out
+
+
 def test_origin_none_raises() -> None:
     with pytest.raises(RewriteError, match="no recorded position"):
         apply_edits("Dense(1)\n", [InsertLayer(LayerRef("dense", "Dense"), FLATTEN)])
@@ -988,8 +1049,20 @@ def test_origin_in_another_file_raises() -> None:
 def test_unsupported_context_raises_and_changes_nothing() -> None:
     source = "m = Sequential([Conv2D(1, 3), Dense(1)])\nd = Dense(2)\n"
     edits = [InsertLayer(layer(source, "Dense", 0), FLATTEN), InsertLayer(layer(source, "Dense", 1), FLATTEN)]
-    with pytest.raises(RewriteError, match="not in a Sequential list"):
+    with pytest.raises(RewriteError, match="not written directly in a Sequential list"):
         apply_edits(source, edits)
+
+
+def test_add_inside_a_loop_raises() -> None:
+    source = "for units in (8, 2):\n    model.add(Dense(units))\n"
+    with pytest.raises(RewriteError, match="inside a loop"):
+        apply_edits(source, [InsertLayer(layer(source, "Dense"), FLATTEN)])
+
+
+def test_add_sharing_its_line_raises() -> None:
+    source = "model.add(Conv2D(8, 3)); model.add(Dense(2))\n"
+    with pytest.raises(RewriteError, match="of its own"):
+        apply_edits(source, [InsertLayer(layer(source, "Dense"), FLATTEN)])
 
 
 def test_move_across_lists_raises() -> None:

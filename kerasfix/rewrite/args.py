@@ -47,7 +47,9 @@ def _replace(seq: Seq[cst.Arg], index: int, value: LiteralValue, keyword: str | 
 
 def _append_keyword(seq: Seq[cst.Arg], name: str, value: LiteralValue) -> bool:
     if any(arg.star == "**" for arg in seq.items):
-        raise RewriteError(f"Cannot add {name}={render_literal(value)} to a call that passes **kwargs, which may set it.")
+        raise RewriteError(
+            f"Cannot add {name}={render_literal(value)} to a call that passes **kwargs, which may set it."
+        )
     # Reuse the call's own ``k=v`` / ``k = v`` spacing.
     equal = next((a.equal for a in seq.items if isinstance(a.equal, cst.AssignEqual)), None)
     if equal is None:

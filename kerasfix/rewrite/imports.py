@@ -200,4 +200,3 @@ def label_encoder_name(table: ImportTable) -> Named:
     if module is not None:
         return Named(f"{module}.LabelEncoder")
     return Named("LabelEncoder", (ImportSpec("sklearn.preprocessing", "LabelEncoder"),))
-

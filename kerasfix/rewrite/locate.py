@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -58,8 +58,9 @@ class SourceIndex:
 
     def __init__(self, module: cst.Module, path: str | None = None) -> None:
         wrapper = MetadataWrapper(module)
-        positions: Mapping[cst.CSTNode, CodeRange] = wrapper.resolve(PositionProvider)
-        self._parents: Mapping[cst.CSTNode, cst.CSTNode] = wrapper.resolve(ParentNodeProvider)
+        resolved = wrapper.resolve_many([PositionProvider, ParentNodeProvider])
+        positions: Mapping[cst.CSTNode, CodeRange] = resolved[PositionProvider]  # type: ignore[assignment]
+        self._parents: Mapping[cst.CSTNode, cst.CSTNode] = resolved[ParentNodeProvider]  # type: ignore[assignment]
         self.module = wrapper.module
         self.path = path
         self._by_span: dict[Span, list[cst.Call]] = {}
@@ -78,12 +79,19 @@ class SourceIndex:
         """Source text of a node of this module."""
         return self.module.code_for_node(node)
 
-    def call_at(self, origin: Origin | None, what: str, methods: frozenset[str] | None = None) -> cst.Call:
+    def call_at(
+        self,
+        origin: Origin | None,
+        what: str,
+        methods: frozenset[str] | None = None,
+        accept: Callable[[cst.Call], bool] | None = None,
+    ) -> cst.Call:
         """The call at ``origin``: exactly that span, else the one starting there.
 
-        ``methods`` narrows the fallback to ``obj.<method>(...)`` calls; without it
-        the innermost call starting there is taken (the layer constructor in
-        ``Dense(10)(x)``).
+        The fallback only takes ``obj.<method>(...)`` calls when ``methods`` is
+        given, and only calls ``accept`` agrees to (e.g. of the right layer class,
+        so a stale position fails instead of editing a neighbour); of those, the
+        innermost is taken (the layer constructor in ``Dense(10)(x)``).
         """
         if origin is None:
             raise RewriteError(f"{what[0].upper()}{what[1:]} has no recorded position in the source.")
@@ -99,10 +107,10 @@ class SourceIndex:
                 for span, call in candidates
                 if isinstance(call.func, cst.Attribute) and call.func.attr.value in methods
             ]
+        if accept is not None:
+            candidates = [(span, call) for span, call in candidates if accept(call)]
         if not candidates:
-            raise RewriteError(
-                f"Could not find {what} at {origin}; the file may have changed since it was checked."
-            )
+            raise RewriteError(f"Could not find {what} at {origin}; the file may have changed since it was checked.")
         return min(candidates, key=lambda found: found[0][2:])[1]
 
     def site_of(self, call: cst.Call) -> Site | None:
@@ -137,6 +145,15 @@ class SourceIndex:
         if not isinstance(block, (cst.Module, cst.IndentedBlock)):
             return None
         return AddSite(block, line, add.func.value)
+
+    def in_loop(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` runs once per iteration of a loop in its function (or module)."""
+        current = self.parent(node)
+        while current is not None and not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            if isinstance(current, (cst.For, cst.While)):
+                return True
+            current = self.parent(current)
+        return False
 
     def statement_of(self, node: cst.CSTNode) -> tuple[Block, cst.BaseStatement] | None:
         """The statement holding ``node`` and the block that statement is directly in."""

@@ -76,9 +76,7 @@ COMPILE_POSITIONS = {
 }
 
 #: Model methods whose data a data edit changes.
-DATA_METHODS = frozenset(
-    {"fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch"}
-)
+DATA_METHODS = frozenset({"fit", "predict", "evaluate", "train_on_batch", "test_on_batch", "predict_on_batch"})
 
 _DATA_POSITIONS = {"x": 0, "y": 1}
 _INPUT_CLASSES = ("Input", "InputLayer")
@@ -143,7 +141,11 @@ class _Planner:
     # -- layers ------------------------------------------------------------
 
     def _layer(self, ref: LayerRef) -> cst.Call:
-        return self.index.call_at(ref.origin, f"layer '{ref.name}'")
+        def of_its_class(call: cst.Call) -> bool:
+            name = self.table.class_name(call.func)
+            return name == ref.class_name or (ref.class_name == "InputLayer" and name in _INPUT_CLASSES)
+
+        return self.index.call_at(ref.origin, f"layer '{ref.name}'", accept=of_its_class)
 
     def _arg_op(self, call: cst.Call, change: partial[bool]) -> None:
         self.plan.args.setdefault(call, []).append(ArgOp(change))
@@ -158,10 +160,16 @@ class _Planner:
         def present(expr: cst.BaseExpression) -> bool:
             return is_layer_call(expr, spec, self.table.class_name)
 
+        if present(call):
+            # ``before`` is the very layer to insert: a position from before the
+            # insertion, pointing at what was inserted. Nothing left to do.
+            return
+
         if isinstance(site, ListSite):
             op = InsertItem(site.element, make_layer, present, named.imports)
             self.plan.items.setdefault(site.container, []).append(op)
         elif isinstance(site, AddSite):
+            self._not_in_loop(site, ref)
             receiver = self.index.code(site.receiver)
 
             def make_statement() -> cst.SimpleStatementLine:
@@ -189,9 +197,14 @@ class _Planner:
             self.plan.wraps.setdefault(target, []).append(Wrap(wrap, wrapped, named.imports))
         else:
             raise RewriteError(
-                f"Cannot insert {spec} before layer '{ref.name}': it is not in a Sequential list,"
-                " a .add() call or a functional call."
+                f"Cannot insert {spec} before layer '{ref.name}': it is not written directly in a Sequential"
+                " list, in a .add() statement of its own, or called on the spot in functional code."
             )
+
+    def _not_in_loop(self, site: AddSite, ref: LayerRef) -> None:
+        # A statement added in a loop body would run once per iteration, not once.
+        if self.index.in_loop(site.statement):
+            raise RewriteError(f"Cannot change the layers around '{ref.name}': it is added inside a loop.")
 
     def _move(self, edit: MoveLayer) -> None:
         site = self.index.site_of(self._layer(edit.layer))
@@ -208,15 +221,12 @@ class _Planner:
         if isinstance(site, AddSite) and (
             before is None
             or (
-                isinstance(before, AddSite)
-                and before.block is site.block
-                and same_code(before.receiver, site.receiver)
+                isinstance(before, AddSite) and before.block is site.block and same_code(before.receiver, site.receiver)
             )
         ):
+            self._not_in_loop(site, edit.layer)
             statement = before.statement if isinstance(before, AddSite) else None
-            self.plan.statements.setdefault(site.block, []).append(
-                MoveStatement(site.statement, statement, receiver)
-            )
+            self.plan.statements.setdefault(site.block, []).append(MoveStatement(site.statement, statement, receiver))
             return
         raise RewriteError(
             f"Cannot move layer '{edit.layer.name}': only layers in the same Sequential list"

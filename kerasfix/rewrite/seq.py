@@ -109,7 +109,7 @@ class Seq(Generic[T]):
         else:
             _require_plain(new)
             above = gap
-            new_comma = self.separator(0) if index == 0 else self.commas[index - 1]
+            new_comma = self.separator(0) if index == 0 else self.commas[index - 1].deep_clone()
         if index == 0:
             self.head = above
         else:

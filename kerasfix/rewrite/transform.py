@@ -73,7 +73,9 @@ class _Apply(cst.CSTTransformer):
         self.imports.extend(op.imports)
         return True
 
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
         return self._block(original_node, updated_node)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
@@ -97,7 +99,7 @@ class _Apply(cst.CSTTransformer):
         if op.after:
             index += 1
             # Walk past fixes already inserted after this anchor, keeping edit order.
-            while index < len(body) and isinstance(tags[index], _After) and tags[index].anchor is op.anchor:  # type: ignore[union-attr]
+            while index < len(body) and _inserted_after(tags[index], op.anchor):
                 if op.present(body[index]):
                     return False
                 index += 1
@@ -124,6 +126,10 @@ class _Apply(cst.CSTTransformer):
                 self.imports.extend(wrap.imports)
         # An expression stays an expression; the parent's field accepts any.
         return cast(N, expr)
+
+
+def _inserted_after(tag: object | None, anchor: cst.BaseStatement) -> bool:
+    return isinstance(tag, _After) and tag.anchor is anchor
 
 
 def _index(tags: Sequence[object | None], node: object) -> int:
