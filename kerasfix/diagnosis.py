@@ -20,6 +20,10 @@ from kerasfix.types import Finding, LayerTrace, Severity, TensorSpec
 #: (``input_shape=X.shape`` can ask for hundreds of millions).
 MAX_INPUT_ELEMENTS = 20_000_000
 
+#: Rows run forward and through the loss: enough to expose shape and label faults,
+#: few enough that a 600x600 EfficientNet costs seconds, not minutes.
+FORWARD_ROWS = 8
+
 
 @dataclass(frozen=True)
 class Diagnosis:
@@ -73,7 +77,7 @@ def _feature_shape(x: Any) -> tuple[int | None, ...] | None:
 def _compatible(declared: tuple[int | None, ...], data: tuple[int | None, ...]) -> bool:
     """Would Keras accept data of shape ``data`` for an input declared as ``declared``?"""
     def same(a: tuple[int | None, ...], b: tuple[int | None, ...]) -> bool:
-        return len(a) == len(b) and all(d is None or e is None or d == e for d, e in zip(a, b))
+        return len(a) == len(b) and all(d is None or e is None or d == e for d, e in zip(a, b, strict=True))
 
     if same(declared, data):
         return True
@@ -176,7 +180,7 @@ def examine(
         names = [e.cls.__name__ for e in structure.layers]
         found.append(F.classify_failure(trace.failure, trace, names))
     elif trace.output is not None and not any(f.producer == "input" and f.kind in ("dtype_mismatch", "data_shape_mismatch") for f in found):
-        xs = _usable_x(x, sample.rows)
+        xs = _usable_x(x, min(sample.rows, FORWARD_ROWS))
         if xs is not None:
             model, out, failure = forward(structure, w, xs)
             if failure is not None:
@@ -189,12 +193,14 @@ def examine(
         units = trace.output.shape[-1]
     y = sample.y
     label_bad = any(f.kind == "dtype_mismatch" and f.producer == "labels" for f in found)
-    if out is not None and isinstance(out, np.ndarray) and y is not None and loss.name is not None and not label_bad:
-        loss_error = _loss_error(loss, y[: sample.rows], out)
+    if out is not None and isinstance(out, np.ndarray) and isinstance(y, np.ndarray) and loss.name is not None and not label_bad:
+        loss_error = _loss_error(loss, y[: min(sample.rows, FORWARD_ROWS)], out)
     ctx = F.Context(
         labels=labels, loss=loss, output_layer=out_entry.ref if out_entry else None, output_activation=act,
         units=units, y_sample=y, output=out, loss_error=loss_error,
     )
+    if trace.failure is None:
+        found.extend(F.check_merge_broadcast(trace))
     if trace.failure is None and trace.output is not None and y is not None and not label_bad:
         rank_finding = F.check_rank(trace, ctx, F.expected_output_rank(labels, loss, y))
         if rank_finding is not None:

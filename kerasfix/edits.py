@@ -32,7 +32,8 @@ _names = itertools.count(1)
 def positional_index(cls: type, name: str) -> int | None:
     """Index of ``name`` among the constructor's positional parameters (for source edits)."""
     try:
-        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        init: Any = cls.__init__  # type: ignore[misc]
+        params = list(inspect.signature(init).parameters.values())[1:]
     except (TypeError, ValueError):
         return None
     for i, p in enumerate(params):
@@ -118,9 +119,9 @@ def _move(s: Structure, edit: MoveLayer) -> Structure:
 
 
 def _set_arg(s: Structure, edit: SetLayerArgument) -> Structure:
-    value = edit.value
-    if isinstance(value, tuple):
-        value = list(value) if edit.name not in ("target_shape",) else value
+    value: Any = edit.value
+    if isinstance(value, tuple) and edit.name != "target_shape":
+        value = list(value)  # Keras configs hold lists where constructors took tuples
     layers = [e.with_override(edit.name, value) if e.name == edit.layer.name else e for e in s.layers]
     return _entries(s, layers)
 

@@ -298,5 +298,28 @@ def check_loss_error(ctx: Context, already: Sequence[Finding]) -> Finding | None
     )
 
 
+_MERGES = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
+
+
+def check_merge_broadcast(trace: Trace) -> list[Finding]:
+    """``Add``-style merges whose inputs only agree by broadcasting (Keras lets ``(None, 1) + (None, 10)`` through)."""
+    found = []
+    for row in trace.rows:
+        if row.layer.class_name not in _MERGES or len(row.inputs) < 2:
+            continue
+        # Broadcasting over spatial axes is deliberate (squeeze-and-excitation
+        # blocks); a last axis of 1 against a wider one is the silent bug.
+        lasts = {spec.shape[-1] for spec in row.inputs if spec.rank}
+        if len(lasts) > 1 and 1 in lasts:
+            pairs = ", ".join(f"{p} {s}" for p, s in zip(row.producers, row.inputs, strict=False))
+            found.append(Finding(
+                "shape_mismatch",
+                f"{row.layer.name} ({row.layer.class_name}) merges tensors of different shapes ({pairs}); "
+                "Keras broadcasts them silently",
+                row.layer.name, ",".join(row.producers), "inputs of one shape", pairs, row.layer.origin, WARNING,
+            ))
+    return found
+
+
 def rows_by_name(rows: Sequence[LayerTrace]) -> dict[str, LayerTrace]:
     return {r.layer.name: r for r in rows}

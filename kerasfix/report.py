@@ -22,7 +22,7 @@ def render_diagnosis(diag: Diagnosis) -> str:
         mark = "✗" if t.error or t.layer.name == diag.failing_layer else ""
         rows.append((mark, t.layer.name, t.layer.class_name, _specs(t.inputs), _specs(t.outputs) if not t.error else "error"))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     if diag.labels or diag.loss:
         lines.append(f"labels: {diag.labels or '-'}; loss: {diag.loss or '-'}")

@@ -67,7 +67,8 @@ class LayerEntry:
     def make(self) -> Any:
         """A new, unbuilt layer instance with this entry's config."""
         try:
-            return self.cls.from_config(copy.deepcopy(self.effective_config()))
+            layer_cls: Any = self.cls
+            return layer_cls.from_config(copy.deepcopy(self.effective_config()))
         except Exception as exc:  # custom layers often lack a round-tripping config
             ctor = getattr(self.original, CTOR_ATTR, None)
             if ctor is not None:
@@ -151,7 +152,9 @@ def structure_of(model: Any) -> Structure:
     import keras
 
     if isinstance(model, (list, tuple)):
-        layers = list(model)
+        # keras.Input() returns a tensor; its InputLayer is what declares the shape.
+        layers = [getattr(item, "_keras_history", [item])[0] if isinstance(item, keras.KerasTensor) else item
+                  for item in model]
         input_shape, dtype, input_ref = None, "float32", None
         if layers and isinstance(layers[0], keras.layers.InputLayer):
             first = layers.pop(0)

@@ -201,7 +201,7 @@ def forward(structure: Structure, w: Walk, x: Any) -> tuple[Any, Any, Failure | 
         producer = structure.layers[index - 1].name if entry and index > 0 else "input"
         failure = Failure(index, ref, producer, (), type(exc).__name__, msg, bool(entry and is_custom(entry.cls)), "forward")
         return model, None, failure
-    if isinstance(out, (list, tuple)) or isinstance(out, dict):
+    if isinstance(out, (list, tuple, dict)):
         return model, out, None
     return model, np.asarray(out), None
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 #: A value that can be written into source as a Python literal.
-LiteralValue = Union[None, bool, int, float, str, tuple[Any, ...]]
+LiteralValue = None | bool | int | float | str | tuple[Any, ...]
 
-Shape = tuple[Union[int, None], ...]
+Shape = tuple[int | None, ...]
 
 
 @dataclass(frozen=True)
@@ -284,17 +284,17 @@ class ReshapeData:
         }[self.how]
 
 
-Edit = Union[
-    InsertLayer,
-    MoveLayer,
-    SetLayerArgument,
-    RemoveLayerArgument,
-    SetInputShape,
-    SetCompileArgument,
-    CastData,
-    EncodeLabels,
-    ReshapeData,
-]
+Edit = (
+    InsertLayer
+    | MoveLayer
+    | SetLayerArgument
+    | RemoveLayerArgument
+    | SetInputShape
+    | SetCompileArgument
+    | CastData
+    | EncodeLabels
+    | ReshapeData
+)
 
 DATA_EDITS = (CastData, EncodeLabels, ReshapeData)
 
@@ -397,7 +397,7 @@ def to_jsonable(obj: Any) -> Any:
 
 
 _EDIT_TYPES: dict[str, type] = {
-    t.__dataclass_fields__["kind"].default: t  # type: ignore[attr-defined]
+    str(t.__dataclass_fields__["kind"].default): t
     for t in (
         InsertLayer,
         MoveLayer,
@@ -453,7 +453,8 @@ def edit_from_json(d: dict[str, Any]) -> Edit:
             kwargs[name] = origin_from_json(value)
         else:
             kwargs[name] = _tuplify(value)
-    return cls(**kwargs)  # type: ignore[no-any-return]
+    edit: Edit = cls(**kwargs)
+    return edit
 
 
 def compile_args_from_json(d: dict[str, Any] | None) -> CompileArgs | None:

@@ -21,7 +21,6 @@ from typing import Any
 from kerasfix.structure import CTOR_ATTR, ORIGIN_ATTR
 from kerasfix.types import Origin
 
-
 _INHERITED = object()
 
 
@@ -99,10 +98,10 @@ class Hooks:
     def __enter__(self) -> Captured:
         import keras
 
-        dirs = [os.path.dirname(keras.__file__) + os.sep]
+        dirs = [os.path.dirname(str(keras.__file__)) + os.sep]
         tf = sys.modules.get("tensorflow")
         if tf is not None and getattr(tf, "__file__", None):
-            dirs.append(os.path.dirname(tf.__file__) + os.sep)
+            dirs.append(os.path.dirname(str(tf.__file__)) + os.sep)
         self._internal = tuple(dirs) + ("<frozen",)
         hooks, cap = self, self.captured
         layer_cls = keras.layers.Layer
@@ -150,7 +149,7 @@ class Hooks:
 
         def hooked_compile(model: Any, *args: Any, **kwargs: Any) -> Any:
             names = ("optimizer", "loss", "loss_weights", "metrics")
-            given = dict(zip(names, args))
+            given = dict(zip(names, args, strict=False))
             given.update(kwargs)
             cap.compile_kwargs[id(model)] = (given, hooks.origin(sys._getframe(1)))
             if not any(ref() is model for ref in cap.models):
