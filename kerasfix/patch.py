@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import io
 import os
+import secrets
 import stat
 import tempfile
 import tokenize
@@ -58,33 +60,111 @@ class Patch:
         """A unified diff (empty when nothing changes)."""
         if not self.changed:
             return ""
-        before = self.source.text.splitlines(keepends=True)
-        after = self.after.splitlines(keepends=True)
+        before = _lines(self.source.text)
+        after = _lines(self.after)
         name = self.path.lstrip("/")
         lines = difflib.unified_diff(before, after, fromfile=f"a/{name}", tofile=f"b/{name}")
         return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
     def write(self) -> None:
-        """Write atomically: temp file in the same directory, then ``os.replace``.
+        """Write atomically: a temp file in the same directory, then ``os.replace``.
 
         Refuses (``FileChangedError``) when the file is no longer what was read;
-        keeps the file mode; a symlink is written through to its target.
+        keeps the file's mode (and owner, where permitted); a symlink is written
+        through to its target and stays a symlink. The new bytes are complete and
+        on disk before the rename, so a crash at any point leaves either the old
+        file or the new one, never a mix.
         """
         target = os.path.realpath(self.path)
-        with open(target, "rb") as fh:
-            if fh.read() != self.source.raw:
-                raise FileChangedError(f"{self.path} changed since kerasfix read it; nothing was written")
-        mode = stat.S_IMODE(os.stat(target).st_mode)
         data = self.source.encode(self.after)
-        fd, tmp = tempfile.mkstemp(prefix=".kerasfix-", suffix=".tmp", dir=os.path.dirname(target))
+        st = os.stat(target)
+        directory = os.path.dirname(target)
+        tmp: str | None = None
+        if _USE_TMPFILE and hasattr(os, "O_TMPFILE"):
+            with contextlib.suppress(OSError):  # not supported here: a named temp file instead
+                tmp = _write_temp(directory, data, st, unnamed=True)
+        if tmp is None:
+            tmp = _write_temp(directory, data, st, unnamed=False)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, mode)
+            with open(target, "rb") as fh:  # checked last, so the window for a lost update is tiny
+                if fh.read() != self.source.raw:
+                    raise FileChangedError(f"{self.path} changed since kerasfix read it; nothing was written")
             os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
+            tmp = None
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        _fsync_dir(directory)
+
+
+TEMP_PREFIX, TEMP_SUFFIX = ".kerasfix-", ".tmp"
+_USE_TMPFILE = True  # tests turn it off to exercise the named-temp-file path
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as ``diff``/``patch`` count them: split after ``\\n`` only (not form feeds or U+2028)."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def _write_temp(directory: str, data: bytes, st: os.stat_result, *, unnamed: bool) -> str:
+    """``data`` in a new hidden file in ``directory``, complete, with ``st``'s mode, synced; its path.
+
+    ``unnamed`` uses ``O_TMPFILE``: the file has no name while it is being
+    written, so a crash then leaves nothing behind; it is named only for the
+    instant before the rename.
+    """
+    tmp: str | None = None
+    if unnamed:
+        fd = os.open(directory, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+    else:
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fchmod(fd, stat.S_IMODE(st.st_mode))
+        with contextlib.suppress(OSError):  # keep the owner where we may (as root, or the same user)
+            os.fchown(fd, st.st_uid, st.st_gid)
+        os.fsync(fd)
+        if tmp is None:
+            tmp = _link_temp(fd, directory)
+        return tmp
+    except BaseException:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            raise
+        raise
+    finally:
+        os.close(fd)
+
+
+def _link_temp(fd: int, directory: str) -> str:
+    """Give the unnamed temp file ``fd`` a hidden name in ``directory``."""
+    for _ in range(100):
+        tmp = os.path.join(directory, f"{TEMP_PREFIX}{secrets.token_hex(6)}{TEMP_SUFFIX}")
+        try:
+            os.link(f"/proc/self/fd/{fd}", tmp, follow_symlinks=True)
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"no free temp name in {directory}")
+
+
+def _fsync_dir(directory: str) -> None:
+    """Make the rename itself durable (best effort: not every system can open a directory)."""
+    try:
+        dfd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
+

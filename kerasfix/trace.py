@@ -115,7 +115,7 @@ def _walk_sequential(structure: Structure, shape: tuple[int | None, ...] | None,
             failure = Failure(i - 1, prev.ref, None, (), "ValueError", str(exc2), is_custom(prev.cls), "symbolic")
             return Walk(Trace(tuple(rows), input_spec, None, failure), None)
         try:
-            y = layer(x)
+            y = _symbolic_call(layer, x, entry)
         except Exception as exc:
             rows.append(LayerTrace(entry.ref, (spec_in,), (), (producer,), clean_message(exc), is_custom(entry.cls)))
             return Walk(Trace(tuple(rows), input_spec, None, _fail(i, entry, producer, (spec_in,), exc, "symbolic")), None)
@@ -132,6 +132,30 @@ def _walk_sequential(structure: Structure, shape: tuple[int | None, ...] | None,
             return Walk(Trace(tuple(rows), input_spec, None, failure), None)
     output = spec_of(x) if hasattr(x, "shape") else None
     return Walk(Trace(tuple(rows), input_spec, output, None), instances)
+
+
+def _symbolic_call(layer: Any, x: Any, entry: LayerEntry) -> Any:
+    """The layer's output spec for ``x``, without creating its weights when Keras can tell the shape.
+
+    Creating variables is most of what building costs; a built-in layer's
+    ``compute_output_shape`` and ``input_spec`` give the same answers and the
+    same errors. Custom layers (and layers without a shape rule) are called.
+    """
+    import keras
+    from keras.src.layers.input_spec import assert_input_compatibility
+
+    cls = type(layer)
+    if is_custom(cls) or cls.compute_output_shape is keras.layers.Layer.compute_output_shape:
+        return layer(x)
+    assert_input_compatibility(layer.input_spec, x, layer_name=layer.name)
+    try:
+        shape = layer.compute_output_shape(tuple(x.shape))
+    except NotImplementedError:
+        return layer(x)
+    if not isinstance(shape, tuple) or (shape and not isinstance(shape[0], (int, type(None)))):
+        return layer(x)  # several outputs (e.g. return_state): let the layer say
+    dtype = getattr(layer, "compute_dtype", None) or x.dtype
+    return keras.KerasTensor(shape, dtype=dtype)
 
 
 def _flat(y: Any) -> list[Any]:
