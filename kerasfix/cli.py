@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
             sp.add_argument("--diff", action="store_true", help="print the unified diff; write nothing")
             sp.add_argument("--safe-only", action="store_true", help="write only fixes that merely make the model connect")
             sp.add_argument("--no-verify", action="store_true", help="do not re-run the patched script before writing")
+            sp.add_argument("-i", "--interactive", action="store_true",
+                            help="show each fix with its diff and ask y/n/q before writing it")
     return p
 
 
@@ -49,8 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
     args = _parser().parse_args(argv)
     apply = args.command == "apply"
+    interactive = apply and args.interactive
     options = Options(
-        write=apply and not args.diff, diff=apply and args.diff, safe_only=apply and args.safe_only,
+        write=apply and not args.diff and not interactive, diff=apply and (args.diff or interactive),
+        safe_only=apply and args.safe_only,
         timeout=args.timeout, verify=not (apply and args.no_verify),
     )
     report = Report(diff_mode=options.diff)
@@ -80,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         return EXIT_ERROR
     status.stop()
+    if interactive:
+        from kerasfix.review import review
+
+        report = Report(results=review(report.results, input, sys.stdout, color=sys.stdout.isatty()))
+        options = Options(write=True)
     fmt = args.output_format
     if fmt == "json":
         print(render_json(report))
@@ -91,14 +100,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(text)
     else:
         if options.diff:
+            from kerasfix.review import render_diff
+
             for r in report.results:
                 if r.diff:
-                    sys.stdout.write(r.diff)
+                    render_diff(r.diff, sys.stdout, color=sys.stdout.isatty())
             text = render_text(report, full=False)
             if text:
                 print(text, file=err)
         else:
-            text = render_text(report, full=fmt == "full" and not args.quiet)
+            text = render_text(report, full=fmt == "full" and not args.quiet and not interactive)
             if text:
                 print(text)
     if not args.quiet:

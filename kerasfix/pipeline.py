@@ -47,6 +47,7 @@ class FileResult:
     trains_after: bool | None = None
     output: str = ""
     detail: str = ""
+    patch: Patch | None = field(default=None, compare=False, repr=False)
 
     @property
     def left(self) -> tuple[Finding, ...]:
@@ -186,4 +187,4 @@ def process(path: str, options: Options, progress: Callable[[str], None] = lambd
         except (FileChangedError, OSError) as exc:
             return FileResult(path, "error", findings, fixes, message=f"{path}: {exc}")
     return FileResult(path, status, findings, fixes, (fix,), held, patch.diff(), diagnosis=captured.diagnosis,
-                      trains_after=trains, output=captured.output)
+                      trains_after=trains, output=captured.output, patch=patch)

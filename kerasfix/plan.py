@@ -433,7 +433,8 @@ def summarize(finding: Finding, edits: Sequence[Edit], ex: Examination) -> str:
             prod = finding.producer
             row = next((r for r in ex.trace.rows if r.layer.name == prod), None)
             shape = f" {row.outputs[0]}" if row and row.outputs else ""
-            expects = f" (expects {finding.expected})" if finding.expected else ""
+            short = finding.expected and re.fullmatch(r"rank (at least |at most )?\d+", finding.expected)
+            expects = f" (expects {finding.expected})" if short else ""
             if prod and prod not in ("input", "labels"):
                 parts.append(f"insert {e.layer} between {prod}{shape} and {e.before.name}{expects}")
             else:
