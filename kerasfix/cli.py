@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 
+from kerasfix import pipeline
 from kerasfix.capture.runner import DEFAULT_TIMEOUT
 from kerasfix.output import FORMATS, render_github, render_json, render_sarif, render_text
-from kerasfix.pipeline import EXIT_ERROR, InputError, Options, Report, collect, process
+from kerasfix.pipeline import EXIT_ERROR, FileResult, InputError, Options, Report, collect
 
 EPILOG = """\
 exit codes:
@@ -67,7 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         for path in paths:
-            result = process(path, options, progress=status.update)
+            try:
+                result = pipeline.process(path, options, progress=status.update)
+            except Exception as exc:  # our own bug: one line for this file (traceback with --verbose); go on
+                result = FileResult(path, "error", message=_one_line(
+                    f"{path}: kerasfix internal error: {type(exc).__name__}: {exc} (run with --verbose for details)"))
+                if args.verbose:
+                    traceback.print_exc()
             report.add(result)
             if args.verbose and result.output:
                 err.write(f"── output of {path}\n{result.output}\n")
@@ -77,18 +85,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         status.stop()
         print("kerasfix: interrupted", file=err)
         return EXIT_ERROR
-    except Exception as exc:  # our own bug: one line, unless --verbose
-        status.stop()
-        print(f"kerasfix: internal error: {type(exc).__name__}: {exc} (run with --verbose for details)", file=err)
-        if args.verbose:
-            traceback.print_exc()
-        return EXIT_ERROR
     status.stop()
     if interactive:
         from kerasfix.review import review
 
         report = Report(results=review(report.results, input, sys.stdout, color=sys.stdout.isatty()))
         options = Options(write=True)
+    for r in report.results:  # a file that could not be analysed: its one line goes to stderr, in every format
+        if r.status == "error":
+            print(_one_line(r.message), file=err)
+    shown = Report([r for r in report.results if r.status != "error"], diff_mode=report.diff_mode)
     fmt = args.output_format
     if fmt == "json":
         print(render_json(report))
@@ -105,11 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for r in report.results:
                 if r.diff:
                     render_diff(r.diff, sys.stdout, color=sys.stdout.isatty())
-            text = render_text(report, full=False)
+            sys.stdout.flush()  # the diff before the summary on stderr, when both go to one terminal
+            text = render_text(shown, full=False)
             if text:
                 print(text, file=err)
         else:
-            text = render_text(report, full=fmt == "full" and not args.quiet and not interactive)
+            text = render_text(shown, full=fmt == "full" and not args.quiet and not interactive)
             if text:
                 print(text)
     if not args.quiet:
@@ -138,5 +145,20 @@ class _Status:
             self._status = None
 
 
+def _one_line(message: str) -> str:
+    return " ".join(line.strip() for line in message.splitlines() if line.strip()) or "kerasfix: unknown error"
+
+
 def entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+    except BrokenPipeError:  # stdout closed early (``kerasfix … | head``): not an error worth a traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_ERROR
+    except Exception as exc:  # a bug of ours outside the per-file loop: still one line
+        print(f"kerasfix: internal error: {type(exc).__name__}: {exc} (run with --verbose for details)", file=sys.stderr)
+        if "-v" in sys.argv or "--verbose" in sys.argv:
+            traceback.print_exc()
+        code = EXIT_ERROR
+    sys.exit(code)

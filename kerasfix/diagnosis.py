@@ -116,6 +116,19 @@ def _check_data(structure: Structure, sample: Sample, full_rows: int | None) -> 
             out.ref.origin if out else None, Severity.ERROR,
         ))
     declared = structure.input_shape
+    if (
+        declared is not None and data_shape is not None and sample.y is None and full_rows is not None
+        and _compatible(declared, (full_rows, *data_shape))
+    ):
+        # predict(image): one sample without its batch axis reads as `full_rows` samples.
+        found.append(Finding(
+            "data_shape_mismatch",
+            f"one sample of shape {(full_rows, *data_shape)} was passed without its batch axis; "
+            f"the model expects a batch of shape {TensorSpec((None, *declared), '')}",
+            ref.name if ref else None, "input", str(TensorSpec((None, *declared), "")),
+            str((full_rows, *data_shape)), ref.origin if ref else None, Severity.ERROR,
+        ))
+        return found, declared
     if declared is not None and data_shape is not None and not _compatible(declared, data_shape):
         trace_shape = data_shape
         if full_rows is not None and len(declared) == len(data_shape) + 1 and declared[0] == full_rows:

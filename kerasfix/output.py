@@ -19,7 +19,7 @@ def _loc(result: FileResult, finding: Finding) -> str:
 
 
 def _fix_for(result: FileResult, finding: Finding) -> Fix | None:
-    for fix in result.fixes:
+    for fix in (*result.applied, *result.fixes):
         if fix.finding == finding or any(s.finding == finding for s in fix.steps):
             return fix
     return None

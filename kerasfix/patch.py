@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import io
 import os
 import secrets
 import stat
@@ -32,7 +31,7 @@ class SourceFile:
     def read(cls, path: str) -> SourceFile:
         with open(path, "rb") as fh:
             raw = fh.read()
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        encoding = detect_encoding(raw)
         # newline="" semantics: bytes.decode keeps \r\n and lone \r exactly.
         return cls(path, raw, raw.decode(encoding), encoding)
 
@@ -96,6 +95,18 @@ class Patch:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
         _fsync_dir(directory)
+
+
+def detect_encoding(raw: bytes) -> str:
+    """The source encoding as Python finds it (BOM, then a coding cookie in the first two lines).
+
+    Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r``, as for Python's tokenizer:
+    ``tokenize.detect_encoding`` on a plain ``BytesIO.readline`` would treat a
+    whole ``\\r``-only file as its first line.
+    """
+    lines = iter(raw.splitlines(keepends=True))
+    encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
+    return encoding
 
 
 TEMP_PREFIX, TEMP_SUFFIX = ".kerasfix-", ".tmp"

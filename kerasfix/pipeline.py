@@ -116,8 +116,18 @@ def collect(paths: list[str]) -> Iterator[str]:
 
 
 def _parse_error(text: str, path: str) -> str | None:
+    import warnings
+
     import libcst
 
+    try:  # Python's own parser first: it gives the true line and column, and rejects what it cannot run
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"{path}:{exc.lineno or 1}:{exc.offset or 1}: the file does not parse: {exc.msg}"
+    except ValueError as exc:  # null bytes
+        return f"{path}:1:1: the file does not parse: {exc}"
     try:
         libcst.parse_module(text)
     except libcst.ParserSyntaxError as exc:
@@ -157,6 +167,15 @@ def process(path: str, options: Options, progress: Callable[[str], None] = lambd
     if not (options.write or options.diff):
         return base
     fix, held = choose(fixes, options.safe_only)
+    if fix is None and captured.verify_by_rerun:
+        progress(f"verifying candidate fixes for {path}")
+        found = _verify_by_rerun(source, path, fixes, options)
+        if found is not None:
+            fix, patch, trains = found
+            if options.safe_only and fix.applicability != Applicability.SAFE:
+                fix, held = None, (fix,)
+            else:
+                return _finish(path, options, findings, fixes, fix, held, patch, trains, captured.diagnosis, captured.output)
     if fix is None:
         return FileResult(path, "findings", findings, fixes, held=held, diagnosis=captured.diagnosis, output=captured.output)
     from kerasfix.rewrite import RewriteError, apply_edits
@@ -180,11 +199,48 @@ def process(path: str, options: Options, progress: Callable[[str], None] = lambd
             return FileResult(path, "findings", findings, fixes, diagnosis=captured.diagnosis,
                               message=f"{path}: the patched script did not verify ({left}); nothing written")
         trains = again.trains
+    return _finish(path, options, findings, fixes, fix, held, patch, trains, captured.diagnosis, captured.output)
+
+
+def _finish(
+    path: str, options: Options, findings: tuple[Finding, ...], fixes: tuple[Fix, ...], fix: Fix,
+    held: tuple[Fix, ...], patch: Patch, trains: bool | None, diagnosis: str, output: str,
+) -> FileResult:
+    """Write (unless asked only for a diff) and describe the outcome."""
     status: Status = "would_fix" if options.diff or not options.write else "fixed"
     if options.write and not options.diff:
         try:
             patch.write()
         except (FileChangedError, OSError) as exc:
             return FileResult(path, "error", findings, fixes, message=f"{path}: {exc}")
-    return FileResult(path, status, findings, fixes, (fix,), held, patch.diff(), diagnosis=captured.diagnosis,
-                      trains_after=trains, output=captured.output, patch=patch)
+    return FileResult(path, status, findings, fixes, (fix,), held, patch.diff(), diagnosis=diagnosis,
+                      trains_after=trains, output=output, patch=patch)
+
+
+#: Re-running a script costs seconds: try this many unverified candidates at most.
+MAX_RERUN_CANDIDATES = 3
+
+
+def _verify_by_rerun(
+    source: SourceFile, path: str, fixes: tuple[Fix, ...], options: Options
+) -> tuple[Fix, Patch, bool | None] | None:
+    """The first candidate whose patched script runs clean: verified on the script itself."""
+    from dataclasses import replace
+
+    from kerasfix.applicability import applicability
+    from kerasfix.rewrite import RewriteError, apply_edits
+
+    for fix in [f for f in fixes if f.edits][:MAX_RERUN_CANDIDATES]:
+        try:
+            after = apply_edits(source.text, fix.edits, path=os.path.abspath(path))
+        except RewriteError:
+            continue
+        try:
+            again = capture(path, source=source.encode(after), timeout=options.timeout)
+        except CaptureError:
+            continue
+        if again.findings or again.trains is False:
+            continue
+        verified = replace(fix, verified=True, applicability=applicability(fix.edits, True))
+        return verified, Patch(source, after, (verified,)), again.trains
+    return None

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from kerasfix.applicability import applicability
 from kerasfix.diagnosis import Examination, examine, examine_model
 from kerasfix.edits import apply_data_edits, apply_to_structure, compile_loss, encode_labels, positional_index
 from kerasfix.findings import RECURRENT, REDUCERS
@@ -18,7 +19,6 @@ from kerasfix.losses import BINARY_CE, CATEGORICAL_CE, SPARSE_CE, loss_info
 from kerasfix.sample import Sample
 from kerasfix.structure import LayerEntry, Structure, build_model
 from kerasfix.types import (
-    Applicability,
     CastData,
     CompileArgs,
     Edit,
@@ -326,26 +326,6 @@ _CANDIDATES: dict[str, Callable[[Finding, Examination, Calls], list[tuple[Edit, 
 # ---------------------------------------------------------------------------
 # Verification and ranking.
 
-_SAFE_LAYERS = {"Flatten", "Reshape"}
-
-
-def applicability(edits: Sequence[Edit], verified: bool) -> Applicability:
-    """``safe`` for edits that only make the structure connect, ``review`` for the rest."""
-    if not verified:
-        return Applicability.DISPLAY
-    for e in edits:
-        if isinstance(e, InsertLayer) and e.layer.class_name in _SAFE_LAYERS:
-            continue
-        if isinstance(e, (SetInputShape, CastData, RemoveLayerArgument)):
-            continue
-        if isinstance(e, SetLayerArgument) and e.name == "return_sequences":
-            continue
-        if isinstance(e, ReshapeData) and e.how in ("add_batch", "add_channel"):
-            continue
-        return Applicability.REVIEW
-    return Applicability.SAFE
-
-
 def _same(a: Finding, b: Finding) -> bool:
     return a.kind == b.kind and a.layer == b.layer
 
@@ -469,8 +449,8 @@ def plan(state: State, calls: Calls = Calls(), *, optimizer: Any = "adam", alter
     fixes: list[Fix] = []
     if steps:
         done = cur_ex.diagnosis.ok
-        loss_after = train_step(cur_state, optimizer) if done else None
-        verified = done and loss_after is not None
+        loss_after = train_step(cur_state, optimizer) if done and cur_state.sample.y is not None else None
+        verified = done and _runs(cur_state, cur_ex, loss_after)
         step_fixes = tuple(
             Fix(s.finding, s.edits, summarize(s.finding, s.edits, ex if i == 0 else steps[i - 1].exam),
                 applicability(s.edits, verified), verified, compile_args=compile_args)
@@ -485,12 +465,19 @@ def plan(state: State, calls: Calls = Calls(), *, optimizer: Any = "adam", alter
                              step_fixes, compile_args, loss_after))
         for alt in first_alternatives:
             ok = alt.exam.diagnosis.ok
-            alt_loss = train_step(alt.state, optimizer) if ok else None
-            alt_verified = ok and alt_loss is not None
+            alt_loss = train_step(alt.state, optimizer) if ok and alt.state.sample.y is not None else None
+            alt_verified = ok and _runs(alt.state, alt.exam, alt_loss)
             fixes.append(Fix(alt.finding, alt.edits, summarize(alt.finding, alt.edits, ex),
                              applicability(alt.edits, alt_verified), alt_verified, compile_args=compile_args,
                              loss_after=alt_loss))
     return fixes
+
+
+def _runs(state: State, ex: Examination, loss_after: float | None) -> bool:
+    """Verified means one finite training step; with no labels (a ``predict`` call), a clean forward pass."""
+    if state.sample.y is None:
+        return ex.output is not None
+    return loss_after is not None
 
 
 def state_for(model: Any, x: Any, y: Any = None, *, loss: Any = None) -> State:

@@ -86,10 +86,10 @@ def run(result_path: str, script: str, source_file: str | None) -> dict[str, Any
 
 
 def _decode(raw: bytes) -> str:
-    import io
     import tokenize
 
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    lines = iter(raw.splitlines(keepends=True))  # a lone \r ends a line too, as for Python's tokenizer
+    encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
     return raw.decode(encoding)
 
 
@@ -113,6 +113,8 @@ def _analyse(captured: Any, hooks: Any, namespace: dict[str, Any], source: str, 
         if found:
             x, y = found
     if model is None:
+        if script_error is not None and captured.call_failure is not None:
+            return _construction_failure(captured.call_failure)
         if script_error is not None:
             return {"status": "script_error"}
         return {"status": "no_model"}
@@ -143,8 +145,8 @@ def _analyse(captured: Any, hooks: Any, namespace: dict[str, Any], source: str, 
         findings, fixes = [unbuilt.finding], [unbuilt]
     trains = None
     loss_value = None
-    if diag.ok:
-        loss_value = train_step(state, optimizer if isinstance(optimizer, str) else "adam")
+    if diag.ok and state.sample.y is not None:
+        loss_value = train_step(state, opt_name)
         trains = loss_value is not None
     return {
         "status": "ok",
@@ -156,6 +158,65 @@ def _analyse(captured: Any, hooks: Any, namespace: dict[str, Any], source: str, 
         "calls": to_jsonable(calls),
         "trains": trains,
         "loss": loss_value,
+    }
+
+
+def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseException]) -> dict[str, Any]:
+    """A Functional model that failed to connect: the script died there, so there is no model to rebuild.
+
+    The finding is exact; the candidate fixes are unverified here and are
+    verified by the parent, which re-runs the patched script.
+    """
+    import keras
+
+    from kerasfix.edits import positional_index
+    from kerasfix.findings import RECURRENT, classify_failure
+    from kerasfix.structure import is_custom, layer_ref
+    from kerasfix.trace import Failure, Trace, clean_message, spec_of
+    from kerasfix.types import (
+        Applicability,
+        Fix,
+        InsertLayer,
+        LayerSpec,
+        SetInputShape,
+        SetLayerArgument,
+        to_jsonable,
+    )
+
+    layer, args, exc = call_failure
+    tensors = [t for a in args for t in (a if isinstance(a, (list, tuple)) else [a])]
+    producers = [t._keras_history[0] for t in tensors if getattr(t, "_keras_history", None)]
+    producer = producers[0] if len(producers) == 1 else None
+    from_input = isinstance(producer, keras.layers.InputLayer)
+    specs = tuple(spec_of(t) for t in tensors)
+    failure = Failure(
+        -1, layer_ref(layer), "input" if from_input else (producer.name if producer else None), specs,
+        type(exc).__name__, clean_message(exc), is_custom(type(layer)), "symbolic",
+    )
+    finding = classify_failure(failure, Trace((), None, None, failure), [])
+    candidates: list[tuple[Any, ...]] = []
+    consumer = layer_ref(layer)
+    if finding.kind == "rank_mismatch" and len(specs) == 1 and finding.expected:
+        needed = int(finding.expected.split()[-1])
+        extra = (1,) * max(needed - specs[0].rank, 0)
+        if producer is not None and type(producer).__name__ in RECURRENT and not getattr(producer, "return_sequences", True):
+            candidates.append((SetLayerArgument(layer_ref(producer), "return_sequences", True,
+                                                positional_index(type(producer), "return_sequences")),))
+        if from_input and extra:
+            candidates.append((SetInputShape(layer_ref(producer), tuple(specs[0].shape[1:]) + extra),))
+        if extra and all(d is not None for d in specs[0].shape[1:]):
+            target = tuple(specs[0].shape[1:]) + extra
+            candidates.append((InsertLayer(consumer, LayerSpec("Reshape", (("target_shape", target),))),))
+    elif finding.kind == "spatial_too_small":
+        candidates.append((SetLayerArgument(consumer, "padding", "same", positional_index(type(layer), "padding")),))
+    fixes = [
+        Fix(finding, edits, "; ".join(e.describe() for e in edits), Applicability.DISPLAY, False)
+        for edits in candidates
+    ]
+    return {
+        "status": "ok", "method": None, "findings": to_jsonable([finding]), "fixes": to_jsonable(fixes),
+        "trace": [], "diagnosis": str(finding), "calls": None, "trains": None, "loss": None,
+        "verify_by_rerun": True,
     }
 
 

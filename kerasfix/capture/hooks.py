@@ -37,6 +37,17 @@ class Captured:
     build_errors: list[tuple[Any, BaseException]] = field(default_factory=list)
     compile_kwargs: dict[int, tuple[dict[str, Any], Origin | None]] = field(default_factory=dict)
     call: dict[str, Any] | None = None
+    #: The first layer call on symbolic tensors that raised (a Functional model failing to connect).
+    call_failure: tuple[Any, tuple[Any, ...], BaseException] | None = None
+
+
+def _symbolic(args: tuple[Any, ...]) -> bool:
+    import keras
+
+    flat: list[Any] = []
+    for a in args:
+        flat.extend(a if isinstance(a, (list, tuple)) else [a])
+    return bool(flat) and all(isinstance(a, keras.KerasTensor) for a in flat)
 
 
 def _char_col(line_text: str, byte_col: int) -> int:
@@ -141,6 +152,18 @@ class Hooks:
                     raise
                 cap.build_errors.append((model, exc))
 
+        orig_call = layer_cls.__call__
+
+        def hooked_call(layer: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return orig_call(layer, *args, **kwargs)
+            except Exception as exc:
+                if cap.call_failure is None and _symbolic(args):
+                    # The innermost failing layer raises first: that is the consumer.
+                    cap.call_failure = (layer, args, exc)
+                raise
+
+        self._patch(layer_cls, "__call__", hooked_call)
         self._patch(seq, "__init__", hooked_init)
         self._patch(seq, "add", hooked_add)
 

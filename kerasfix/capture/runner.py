@@ -1,18 +1,21 @@
 """Run a user's script in a child process with the capture hooks, and read back what it found.
 
 The parent never imports TensorFlow: the child captures, diagnoses and plans,
-and sends plain JSON back. The script's own output goes to a file, so it can
-neither flood nor mix with ours, and its exit cannot take us down.
+and sends plain JSON back. The script's own output goes to a pipe of which only the
+last few kilobytes are kept, so it can neither flood nor mix with ours, and its
+exit cannot take us down.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +47,9 @@ class CaptureResult:
     seconds: float
     output: str
     script_error: dict[str, Any] | None
+    #: The model failed while being built, so the child could not verify its candidate
+    #: fixes: the pipeline verifies them by re-running the patched script.
+    verify_by_rerun: bool = False
 
 
 def _child_env() -> dict[str, str]:
@@ -63,56 +69,83 @@ def capture(path: str, *, source: bytes | None = None, timeout: float = DEFAULT_
     """
     with tempfile.TemporaryDirectory(prefix="kerasfix-") as tmp:
         result_path = os.path.join(tmp, "result.json")
-        out_path = os.path.join(tmp, "output.txt")
         cmd = [sys.executable, "-m", "kerasfix.capture.child", result_path, os.path.abspath(path)]
         if source is not None:
             src_path = os.path.join(tmp, "source.py")
             with open(src_path, "wb") as fh:
                 fh.write(source)
             cmd.append(src_path)
-        with open(out_path, "wb") as out:
-            proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                cwd=os.getcwd(), env=_child_env(), start_new_session=True,
-            )
-            try:
-                code = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _kill(proc)
-                raise CaptureError(
-                    f"the script did not reach model.fit within {timeout:g} s (timeout; raise it with --timeout)",
-                    _tail(out_path),
-                ) from None
-            finally:
-                _kill(proc)  # reap anything the script left running in its session
-        output = _tail(out_path)
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cwd=os.getcwd(), env=_child_env(), start_new_session=True,
+        )
+        assert proc.stdout is not None
+        tail = _Tail(proc.stdout.fileno())
+        tail.start()
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            raise CaptureError(
+                f"the script did not reach model.fit within {timeout:g} s (timeout; raise it with --timeout)",
+                tail.finish(),
+            ) from None
+        finally:
+            _kill(proc)  # reap anything the script left running in its session
+            output = tail.finish()
+            if not tail.is_alive():
+                proc.stdout.close()
         if not os.path.exists(result_path):
             raise CaptureError(_exit_reason(code), output)
-        with open(result_path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        try:
+            with open(result_path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError) as exc:
+            raise CaptureError(f"kerasfix could not read what the script's run found: {exc}", output) from None
     return _result(data, output)
 
 
+class _Tail(threading.Thread):
+    """Drains the child's output pipe, keeping only its last bytes: a script that prints
+    without end can neither block on a full pipe nor fill a disk."""
+
+    def __init__(self, fd: int, keep: int = _OUTPUT_TAIL) -> None:
+        super().__init__(daemon=True)
+        self._fd = fd
+        self._keep = keep
+        self._buf = bytearray()
+        self._total = 0
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._fd, 1 << 16)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with self._lock:
+                self._total += len(chunk)
+                self._buf += chunk
+                if len(self._buf) > 4 * self._keep:
+                    del self._buf[: -self._keep]
+
+    def finish(self, wait: float = 2.0) -> str:
+        """The last output (after the pipe closes, or ``wait`` seconds if something still holds it open)."""
+        self.join(wait)
+        with self._lock:
+            kept = bytes(self._buf[-self._keep:])
+            dropped = self._total - len(kept)
+        text = kept.decode("utf-8", errors="replace")
+        return f"[… {dropped} earlier bytes of output not kept]\n{text}" if dropped else text
+
+
 def _kill(proc: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
-
-
-def _tail(path: str) -> str:
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - _OUTPUT_TAIL))
-            return fh.read().decode("utf-8", errors="replace")
-    except OSError:
-        return ""
 
 
 def _exit_reason(code: int) -> str:
@@ -132,8 +165,12 @@ def _result(data: dict[str, Any], output: str) -> CaptureResult:
         raise CaptureError(f"kerasfix failed while analysing the script: {data.get('error')}", output,
                            data.get("traceback", ""))
     if status == "script_error":
+        if err and err.get("type") == "SystemExit":
+            raise CaptureError(f"{err['message']} before kerasfix could capture a model", output)
         where = f" (line {err['line']})" if err and err.get("line") else ""
         msg = f"{err['type']}: {err['message']}" if err else "unknown error"
+        if err and err.get("type") == "EOFError":
+            msg += " (kerasfix runs scripts with standard input closed)"
         raise CaptureError(f"the script failed for a reason kerasfix does not repair{where}: {msg}", output)
     if status == "no_model":
         raise CaptureError("the script never built a Keras model", output)
@@ -151,4 +188,5 @@ def _result(data: dict[str, Any], output: str) -> CaptureResult:
         seconds=float(data.get("seconds", 0.0)),
         output=output,
         script_error=err,
+        verify_by_rerun=bool(data.get("verify_by_rerun")),
     )
