@@ -51,6 +51,20 @@ def install() -> None:
     _install()
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext kerasfix``: explain Keras errors in the notebook where they happen."""
+    from kerasfix.session import load_ipython_extension as _load
+
+    _load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext kerasfix``: restore IPython's own error display."""
+    from kerasfix.session import unload_ipython_extension as _unload
+
+    _unload(ipython)
+
+
 __all__ = [
     "Applicability",
     "Edit",
@@ -63,5 +77,7 @@ __all__ = [
     "TensorSpec",
     "diagnose",
     "install",
+    "load_ipython_extension",
     "suggest_fixes",
+    "unload_ipython_extension",
 ]

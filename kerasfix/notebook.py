@@ -32,8 +32,9 @@ import difflib
 import hashlib
 import json
 import re
+import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import nbformat
@@ -58,6 +59,7 @@ class NotebookStyle:
     ensure_ascii: bool = False
     final_newline: bool = True
     newline: str = "\n"
+    bom: bool = False  # the file began with a UTF-8 byte order mark
 
     @property
     def is_nbformat_default(self) -> bool:
@@ -101,6 +103,10 @@ class JoinedScript:
         """``nb`` (default: the original notebook) serialised like the original file."""
         return dumps(self.notebook if nb is None else nb, self.style)
 
+    def to_bytes(self, nb: NotebookNode | None = None) -> bytes:
+        """``dumps`` encoded as the original file was (UTF-8, with its byte order mark if it had one)."""
+        return ("\ufeff" if self.style.bom else "").encode("utf-8") + self.dumps(nb).encode("utf-8")
+
 
 # ---------------------------------------------------------------------------
 # Reading and writing notebook files.
@@ -112,7 +118,8 @@ def read_notebook(data: bytes | str) -> tuple[NotebookNode, NotebookStyle]:
     The notebook is read without nbformat's validation pass, which may repair
     (that is, change) an invalid notebook; ``dumps`` still validates and logs.
     """
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    bom = data.startswith(b"\xef\xbb\xbf") if isinstance(data, bytes) else data.startswith("\ufeff")
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
     try:
         nb = nbformat.reader.reads(text)
     except Exception as exc:  # JSON errors, unknown versions: one clear error
@@ -121,19 +128,24 @@ def read_notebook(data: bytes | str) -> tuple[NotebookNode, NotebookStyle]:
         raise NotebookError(
             f"nbformat {nb.get('nbformat')} notebooks are not supported; open and save it in Jupyter to upgrade it to v4"
         )
-    return nb, _detect_style(text, nb)
+    return nb, replace(_detect_style(text, nb), bom=bom)
 
 
 def dumps(nb: NotebookNode, style: NotebookStyle | None = None) -> str:
     """Serialise ``nb`` in its own nbformat version, in ``style`` (Jupyter's by default).
 
-    ``nbformat.writes`` (which also validates and logs problems) always
-    produces Jupyter's style: 1-space indent, sorted keys. A notebook saved by
-    another tool is re-serialised in its own style, so only the changed cells differ.
+    ``nbformat.writes`` validates (logging problems) and produces Jupyter's
+    style: 1-space indent, sorted keys. A notebook saved by another tool is
+    re-serialised in its own style, so only the changed cells differ; so is an
+    invalid notebook that nbformat's validation would repair (random new cell
+    ids), because kerasfix changes only the sources of the cells it fixes.
     """
     style = style or NotebookStyle()
-    text = nbformat.writes(copy.deepcopy(nb), version=nbformat.NO_CONVERT)
-    if not style.is_nbformat_default:
+    checked = copy.deepcopy(nb)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. MissingIDFieldWarning: not the user's concern here
+        text = nbformat.writes(checked, version=nbformat.NO_CONVERT)
+    if not style.is_nbformat_default or checked != nb:
         text = _plain_dumps(nb, style)
     return _finish(text, style)
 
@@ -240,9 +252,15 @@ def _continued(lines: list[str], i: int) -> set[int]:
     return out
 
 
+def _source(cell: Any) -> str:
+    source = cell.get("source", "")
+    # A node made from on-disk JSON without nbformat's reader has its lines still split.
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
 def _nonce(nb: NotebookNode) -> str:
     """A short token absent from every cell, stable for the same notebook (stable tests, diffs)."""
-    sources = "\n".join(c.get("source", "") for c in nb.cells)
+    sources = "\n".join(_source(c) for c in nb.cells)
     seed = sources.encode("utf-8", "surrogatepass")
     for salt in range(1000):
         nonce = hashlib.sha1(seed + str(salt).encode()).hexdigest()[:8]
@@ -273,7 +291,7 @@ def notebook_to_script(notebook: NotebookInput, path: str | None = None) -> Join
     for index, cell in enumerate(nb.cells):
         if cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
+        source = _source(cell)
         trailing = source.endswith("\n")
         lines = source.split("\n")
         if trailing or lines == [""]:
@@ -331,8 +349,6 @@ def map_origin(joined: JoinedScript, origin: Any) -> Any:
     """
     if origin is None:
         return None
-    from dataclasses import replace
-
     cell, line = origin_to_cell(joined, origin.line)
     try:
         end_cell, end_line = origin_to_cell(joined, origin.end_line)
@@ -477,7 +493,7 @@ def cell_diffs(old_nb: NotebookNode, new_nb: NotebookNode, path: str) -> str:
     name = path.lstrip("/")
     out: list[str] = []
     for i, (old, new) in enumerate(zip(old_nb.cells, new_nb.cells, strict=True)):
-        a, b = old.get("source", ""), new.get("source", "")
+        a, b = _source(old), _source(new)
         if a == b:
             continue
         label = f"[cell {i + 1}]"

@@ -14,7 +14,8 @@ FORMATS = ("full", "concise", "json", "github", "sarif")
 
 def _loc(result: FileResult, finding: Finding) -> str:
     if finding.origin is not None:
-        return f"{result.path}:{finding.origin.line}:{finding.origin.column + 1}"
+        cell = f"cell {finding.origin.cell}:" if finding.origin.cell is not None else ""
+        return f"{result.path}:{cell}{finding.origin.line}:{finding.origin.column + 1}"
     return result.path
 
 
@@ -83,16 +84,21 @@ def _escape_gh(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _escape_gh_property(text: str) -> str:
+    """A property value (``file=…``) also ends at ``,`` and ``:`` (as in @actions/core)."""
+    return _escape_gh(text).replace(":", "%3A").replace(",", "%2C")
+
+
 def render_github(report: Report) -> str:
     """GitHub Actions workflow commands (annotations)."""
     out = []
     for r in report.results:
         if r.status == "error":
-            out.append(f"::error file={r.path},title=kerasfix::{_escape_gh(r.message)}")
+            out.append(f"::error file={_escape_gh_property(r.path)},title=kerasfix::{_escape_gh(r.message)}")
         for f in r.left:
             level = "error" if f.severity.value == "error" else "warning"
             pos = f",line={f.origin.line},col={f.origin.column + 1}" if f.origin else ""
-            out.append(f"::{level} file={r.path}{pos},title={f.kind}::{_escape_gh(f.message)}")
+            out.append(f"::{level} file={_escape_gh_property(r.path)}{pos},title={f.kind}::{_escape_gh(f.message)}")
     return "\n".join(out)
 
 

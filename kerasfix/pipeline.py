@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 from kerasfix.capture.runner import DEFAULT_TIMEOUT, CaptureError, capture
 from kerasfix.patch import FileChangedError, Patch, SourceFile
@@ -146,101 +146,149 @@ def choose(fixes: tuple[Fix, ...], safe_only: bool) -> tuple[Fix | None, tuple[F
     return None, ()
 
 
-def process(path: str, options: Options, progress: Callable[[str], None] = lambda _m: None) -> FileResult:
-    """Check or repair one file; never raises for anything the user's file can cause."""
+@dataclass(frozen=True)
+class Document:
+    """What the pipeline parses, runs and rewrites for one file, and how results map back to it.
+
+    For a ``.py`` file that is the file itself. For a notebook it is the code
+    cells joined into one script (nbQA's approach); rewritten scripts are split
+    back into cells and findings are shown at their cell.
+    """
+
+    source: SourceFile
+    script: str
+    cwd: str | None = None
+    notebook: Any = None  # kerasfix.notebook.JoinedScript
+
+    def run_bytes(self, script: str | None = None) -> bytes | None:
+        """What the child runs: None for the file as it is on disk."""
+        if script is None:
+            return None if self.notebook is None else self.script.encode("utf-8")
+        return self.source.encode(script) if self.notebook is None else script.encode("utf-8")
+
+    def patch(self, script: str, fix: Fix) -> Patch:
+        if self.notebook is None:
+            return Patch(self.source, script, (fix,))
+        from kerasfix.notebook import script_to_notebook
+
+        return Patch(self.source, self.notebook.dumps(script_to_notebook(self.notebook, script)), (fix,))
+
+    def diff(self, patch: Patch) -> str:
+        if self.notebook is None or not patch.changed:
+            return patch.diff()
+        import nbformat
+
+        from kerasfix.notebook import cell_diffs
+
+        return cell_diffs(self.notebook.notebook, nbformat.reads(patch.after, as_version=nbformat.NO_CONVERT),
+                          self.source.path)
+
+    def show(self, finding: Finding) -> Finding:
+        """The finding with its origin where the user sees it (a notebook cell)."""
+        if self.notebook is None or finding.origin is None:
+            return finding
+        from kerasfix.notebook import map_origin
+
+        try:
+            return replace(finding, origin=map_origin(self.notebook, finding.origin))
+        except ValueError:
+            return finding
+
+    def show_fix(self, fix: Fix) -> Fix:
+        return replace(fix, finding=self.show(fix.finding), steps=tuple(self.show_fix(s) for s in fix.steps))
+
+
+def open_document(path: str) -> Document | FileResult:
+    """Read ``path`` into a ``Document``, or the one-line error a user gets for it."""
     try:
         source = SourceFile.read(path)
     except (OSError, UnicodeDecodeError, SyntaxError) as exc:
         return FileResult(path, "error", message=f"{path}: cannot read the file: {exc}")
-    parse_error = _parse_error(source.text, path)
+    if path.endswith(".ipynb"):
+        from kerasfix.notebook import NotebookError, notebook_to_script
+
+        try:
+            joined = notebook_to_script(source.raw, path)
+        except (NotebookError, ValueError) as exc:
+            return FileResult(path, "error", message=f"{path}: not a notebook kerasfix can read: {exc}")
+        doc = Document(source, joined.script, os.path.dirname(os.path.abspath(path)), joined)
+    else:
+        doc = Document(source, source.text)
+    parse_error = _parse_error(doc.script, path)
     if parse_error:
         return FileResult(path, "error", message=parse_error)
+    return doc
+
+
+def process(path: str, options: Options, progress: Callable[[str], None] = lambda _m: None) -> FileResult:
+    """Check or repair one file; never raises for anything the user's file can cause."""
+    doc = open_document(path)
+    if isinstance(doc, FileResult):
+        return doc
     progress(f"running {path} (capture)")
     try:
-        captured = capture(path, timeout=options.timeout)
+        captured = capture(path, source=doc.run_bytes(), timeout=options.timeout, cwd=doc.cwd)
     except CaptureError as exc:
         return FileResult(path, "error", message=f"{path}: {exc}", output=exc.output, detail=exc.detail)
-    findings, fixes = captured.findings, captured.fixes
+    findings = tuple(doc.show(f) for f in captured.findings)
+    shown = tuple(doc.show_fix(f) for f in captured.fixes)
+    diag, out = captured.diagnosis, captured.output
     if not findings:
-        return FileResult(path, "clean", diagnosis=captured.diagnosis, trains_after=captured.trains, output=captured.output)
-    base = FileResult(path, "findings", findings, fixes, diagnosis=captured.diagnosis, output=captured.output)
+        return FileResult(path, "clean", trains_after=captured.trains, diagnosis=diag, output=out)
     if not (options.write or options.diff):
-        return base
-    fix, held = choose(fixes, options.safe_only)
+        return FileResult(path, "findings", findings, shown, diagnosis=diag, output=out)
+    fix, held = choose(captured.fixes, options.safe_only)
+    candidates: tuple[Fix, ...] = (fix,) if fix is not None else ()
     if fix is None and captured.verify_by_rerun:
-        progress(f"verifying candidate fixes for {path}")
-        found = _verify_by_rerun(source, path, fixes, options)
-        if found is not None:
-            fix, patch, trains = found
-            if options.safe_only and fix.applicability != Applicability.SAFE:
-                fix, held = None, (fix,)
-            else:
-                return _finish(path, options, findings, fixes, fix, held, patch, trains, captured.diagnosis, captured.output)
-    if fix is None:
-        return FileResult(path, "findings", findings, fixes, held=held, diagnosis=captured.diagnosis, output=captured.output)
-    from kerasfix.rewrite import RewriteError, apply_edits
-
-    try:
-        after = apply_edits(source.text, fix.edits, path=os.path.abspath(path))
-    except RewriteError as exc:
-        return FileResult(path, "findings", findings, fixes, diagnosis=captured.diagnosis,
-                          message=f"{path}: the fix cannot be written into this source: {exc}")
-    patch = Patch(source, after, (fix,))
-    trains = None
-    if options.verify and patch.changed:
+        # The model never got built, so the child could not verify: the patched script is the test.
+        candidates = tuple(f for f in captured.fixes if f.edits)[:MAX_RERUN_CANDIDATES]
+    reasons: list[str] = []
+    for candidate in candidates:
         progress(f"re-running the patched {path}")
-        try:
-            again = capture(path, source=source.encode(after), timeout=options.timeout)
-        except CaptureError as exc:
-            return FileResult(path, "findings", findings, fixes, diagnosis=captured.diagnosis,
-                              message=f"{path}: the patched script did not verify: {exc}")
-        if again.findings or again.trains is False:
-            left = "; ".join(f.kind for f in again.findings) or "it does not train"
-            return FileResult(path, "findings", findings, fixes, diagnosis=captured.diagnosis,
-                              message=f"{path}: the patched script did not verify ({left}); nothing written")
-        trains = again.trains
-    return _finish(path, options, findings, fixes, fix, held, patch, trains, captured.diagnosis, captured.output)
-
-
-def _finish(
-    path: str, options: Options, findings: tuple[Finding, ...], fixes: tuple[Fix, ...], fix: Fix,
-    held: tuple[Fix, ...], patch: Patch, trains: bool | None, diagnosis: str, output: str,
-) -> FileResult:
-    """Write (unless asked only for a diff) and describe the outcome."""
-    status: Status = "would_fix" if options.diff or not options.write else "fixed"
-    if options.write and not options.diff:
-        try:
-            patch.write()
-        except (FileChangedError, OSError) as exc:
-            return FileResult(path, "error", findings, fixes, message=f"{path}: {exc}")
-    return FileResult(path, status, findings, fixes, (fix,), held, patch.diff(), diagnosis=diagnosis,
-                      trains_after=trains, output=output, patch=patch)
+        outcome = _try_fix(doc, path, candidate, options)
+        if isinstance(outcome, str):
+            reasons.append(outcome)
+            continue
+        verified, patch, trains = outcome
+        if options.safe_only and verified.applicability != Applicability.SAFE:
+            held = (*held, doc.show_fix(verified))
+            continue
+        status: Status = "fixed" if options.write and not options.diff else "would_fix"
+        if status == "fixed":
+            try:
+                patch.write()
+            except (FileChangedError, OSError) as exc:
+                return FileResult(path, "error", findings, shown, message=f"{path}: {exc}", diagnosis=diag, output=out)
+        return FileResult(path, status, findings, shown, (doc.show_fix(verified),), held, doc.diff(patch),
+                          trains_after=trains, patch=patch, diagnosis=diag, output=out)
+    message = f"{path}: {reasons[0]}" if reasons else ""
+    return FileResult(path, "findings", findings, shown, held=tuple(doc.show_fix(h) for h in held),
+                      message=message, diagnosis=diag, output=out)
 
 
 #: Re-running a script costs seconds: try this many unverified candidates at most.
 MAX_RERUN_CANDIDATES = 3
 
 
-def _verify_by_rerun(
-    source: SourceFile, path: str, fixes: tuple[Fix, ...], options: Options
-) -> tuple[Fix, Patch, bool | None] | None:
-    """The first candidate whose patched script runs clean: verified on the script itself."""
-    from dataclasses import replace
-
+def _try_fix(doc: Document, path: str, fix: Fix, options: Options) -> tuple[Fix, Patch, bool | None] | str:
+    """Write ``fix`` into the script, re-run it, and return the verified fix and patch, or why not."""
     from kerasfix.applicability import applicability
     from kerasfix.rewrite import RewriteError, apply_edits
 
-    for fix in [f for f in fixes if f.edits][:MAX_RERUN_CANDIDATES]:
-        try:
-            after = apply_edits(source.text, fix.edits, path=os.path.abspath(path))
-        except RewriteError:
-            continue
-        try:
-            again = capture(path, source=source.encode(after), timeout=options.timeout)
-        except CaptureError:
-            continue
-        if again.findings or again.trains is False:
-            continue
-        verified = replace(fix, verified=True, applicability=applicability(fix.edits, True))
-        return verified, Patch(source, after, (verified,)), again.trains
-    return None
+    try:
+        after = apply_edits(doc.script, fix.edits, path=os.path.abspath(path))
+        patch = doc.patch(after, fix)
+    except (RewriteError, ValueError) as exc:
+        return f"the fix cannot be written into this source: {exc}"
+    if not options.verify or not patch.changed:
+        return fix, patch, None
+    try:
+        again = capture(path, source=doc.run_bytes(after), timeout=options.timeout, cwd=doc.cwd)
+    except CaptureError as exc:
+        return f"the patched script did not verify: {exc}"
+    if again.findings or again.trains is False:
+        left = "; ".join(f.kind for f in again.findings) or "it does not train"
+        return f"the patched script did not verify ({left}); nothing written"
+    if not fix.verified:
+        fix = replace(fix, verified=True, applicability=applicability(fix.edits, True))
+    return fix, replace(patch, fixes=(fix,)), again.trains

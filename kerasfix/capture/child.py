@@ -67,6 +67,9 @@ def run(result_path: str, script: str, source_file: str | None) -> dict[str, Any
     from kerasfix.capture.hooks import Hooks, StopCapture
 
     namespace: dict[str, Any] = {"__name__": "__main__", "__file__": script, "__builtins__": __builtins__}
+    if script.endswith(".ipynb"):
+        # Jupyter's built-in; plain Python would stop the notebook at its first display().
+        namespace["display"] = lambda *args, **kwargs: None
     sys.argv = [script]
     sys.path.insert(0, os.path.dirname(script))
     result: dict[str, Any] = {"status": "ok", "script_error": None}

@@ -61,7 +61,9 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def capture(path: str, *, source: bytes | None = None, timeout: float = DEFAULT_TIMEOUT) -> CaptureResult:
+def capture(
+    path: str, *, source: bytes | None = None, timeout: float = DEFAULT_TIMEOUT, cwd: str | None = None
+) -> CaptureResult:
     """Capture ``path`` (or ``source`` run as if it were ``path``) and return what the child found.
 
     Raises ``CaptureError`` with a one-line message for every way a script can
@@ -77,7 +79,7 @@ def capture(path: str, *, source: bytes | None = None, timeout: float = DEFAULT_
             cmd.append(src_path)
         proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            cwd=os.getcwd(), env=_child_env(), start_new_session=True,
+            cwd=cwd or os.getcwd(), env=_child_env(), start_new_session=True,
         )
         assert proc.stdout is not None
         tail = _Tail(proc.stdout.fileno())
