@@ -50,8 +50,27 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (the console script exits with it)."""
+    """Run the command line; returns the exit code (the console script exits with it).
+
+    Nothing of ours reaches the user as a traceback (unless ``--verbose``): a
+    bug is one line and exit code 2, and a closed stdout (``| head``) is quiet.
+    """
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BrokenPipeError:  # stdout closed early: stop writing to it, without a traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_ERROR
+    except Exception as exc:  # a bug of ours outside the per-file loop: still one line
+        print(f"kerasfix: internal error: {type(exc).__name__}: {exc} (run with --verbose for details)", file=sys.stderr)
+        if args.verbose:
+            traceback.print_exc()
+        return EXIT_ERROR
+
+
+def _run(args: argparse.Namespace) -> int:
     apply = args.command == "apply"
     interactive = apply and args.interactive
     options = Options(
@@ -150,15 +169,4 @@ def _one_line(message: str) -> str:
 
 
 def entry() -> None:
-    try:
-        code = main()
-    except BrokenPipeError:  # stdout closed early (``kerasfix … | head``): not an error worth a traceback
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        code = EXIT_ERROR
-    except Exception as exc:  # a bug of ours outside the per-file loop: still one line
-        print(f"kerasfix: internal error: {type(exc).__name__}: {exc} (run with --verbose for details)", file=sys.stderr)
-        if "-v" in sys.argv or "--verbose" in sys.argv:
-            traceback.print_exc()
-        code = EXIT_ERROR
-    sys.exit(code)
+    sys.exit(main())

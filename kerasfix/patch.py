@@ -31,9 +31,12 @@ class SourceFile:
     def read(cls, path: str) -> SourceFile:
         with open(path, "rb") as fh:
             raw = fh.read()
-        encoding = detect_encoding(raw)
-        # newline="" semantics: bytes.decode keeps \r\n and lone \r exactly.
-        return cls(path, raw, raw.decode(encoding), encoding)
+        try:
+            encoding = detect_encoding(raw)
+            # newline="" semantics: bytes.decode keeps \r\n and lone \r exactly.
+            return cls(path, raw, raw.decode(encoding), encoding)
+        except (SyntaxError, UnicodeDecodeError) as exc:
+            raise SyntaxError(_undecodable(raw, exc)) from None
 
     def encode(self, text: str) -> bytes:
         return text.encode(self.encoding)
@@ -107,6 +110,25 @@ def detect_encoding(raw: bytes) -> str:
     lines = iter(raw.splitlines(keepends=True))
     encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
     return encoding
+
+
+def _undecodable(raw: bytes, exc: SyntaxError | UnicodeDecodeError) -> str:
+    """Where and why ``raw`` does not decode, as one line (Python's own message names neither)."""
+    if isinstance(exc, UnicodeDecodeError):
+        encoding, start = exc.encoding, exc.start
+    else:  # no usable coding cookie: the file must be UTF-8
+        if "unknown encoding" in str(exc) or "encoding problem" in str(exc):
+            return str(exc)
+        encoding = "utf-8"
+        try:
+            raw.decode(encoding)
+            return str(exc)
+        except UnicodeDecodeError as err:
+            start = err.start
+    line = raw.count(b"\n", 0, start) + 1
+    column = len(raw[raw.rfind(b"\n", 0, start) + 1:start].decode(encoding, errors="replace")) + 1
+    return (f"line {line}, column {column}: byte 0x{raw[start]:02x} is not valid {encoding} "
+            f"(declare the file's encoding on its first line, e.g. '# -*- coding: latin-1 -*-')")
 
 
 TEMP_PREFIX, TEMP_SUFFIX = ".kerasfix-", ".tmp"

@@ -1,0 +1,266 @@
+"""The command line as a user and a CI job see it: exit codes, streams, diff, formats, --safe-only.
+
+Running a script costs a child process with Keras imported, so the in-process
+tests share one ``process()`` result per (file, options) for the read-only
+fixture copies; the end-to-end tests run the installed ``kerasfix`` console
+script and ``python -m kerasfix`` for real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import FIXTURES, ROOT
+
+from kerasfix import pipeline
+from kerasfix.cli import main
+
+CNN = FIXTURES / "rank_mismatch" / "cnn_no_flatten.py"
+CNN_FIXED = FIXTURES / "rank_mismatch" / "cnn_no_flatten.fixed.py"
+SOFTMAX = FIXTURES / "activation_loss_mismatch" / "softmax_one_unit.py"
+CLEAN = FIXTURES / "clean" / "functional_two_inputs.py"
+SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
+KERASFIX = shutil.which("kerasfix")
+
+_real_process = pipeline.process
+_cache: dict[tuple[str, pipeline.Options], pipeline.FileResult] = {}
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Read-only copies: ``safe`` (a Flatten is missing), ``review`` (softmax on one unit), ``clean``, ``broken``."""
+    d = tmp_path_factory.mktemp("cli")
+    out = {}
+    for name, src in (("safe", CNN), ("review", SOFTMAX), ("clean", CLEAN)):
+        out[name] = d / f"{name}.py"
+        shutil.copyfile(src, out[name])
+    out["broken"] = d / "broken.py"
+    out["broken"].write_text("x = (\n")
+    return out
+
+
+@pytest.fixture
+def cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run each (file, options) through the real pipeline once per test session (runs that may write: always)."""
+    def process(path: str, options: pipeline.Options, progress=lambda _m: None) -> pipeline.FileResult:
+        if options.write:
+            return _real_process(path, options, progress)
+        key = (os.path.abspath(path), options)
+        if key not in _cache:
+            _cache[key] = _real_process(path, options, progress)
+        return _cache[key]
+
+    monkeypatch.setattr(pipeline, "process", process)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def git_apply(tmp_path: Path, target: Path, diff: str) -> bytes:
+    """Apply a diff whose headers name ``target`` (absolute) to a copy of it, as a reviewer would."""
+    work = tmp_path / "apply"
+    copy = work / str(target).lstrip("/")
+    copy.parent.mkdir(parents=True)
+    shutil.copyfile(target, copy)
+    (work / "fix.diff").write_text(diff)
+    done = subprocess.run(["git", "apply", "fix.diff"], cwd=work, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return copy.read_bytes()
+
+
+# -- check ------------------------------------------------------------------------------------
+
+
+def test_check_exits_1_with_findings_and_0_when_clean(files, cached, capsys) -> None:
+    code, out, err = run(capsys, "check", str(files["safe"]))
+    assert code == 1
+    assert f"── {files['safe']}" in out and "max_pooling2d  MaxPooling2D" in out  # the layer table
+    assert f"{files['safe']}:15:5: rank_mismatch: dense (Dense) receives (None, 13, 13, 8)" in out
+    assert "fix [safe]: insert Flatten()" in out
+    assert err == "kerasfix: 1 file with findings left\n"
+    assert files["safe"].read_bytes() == CNN.read_bytes()
+
+    code, out, err = run(capsys, "check", str(files["clean"]))
+    assert code == 0
+    assert "rank_mismatch" not in out and "error" not in out
+    assert err == "kerasfix: 1 file clean\n"
+
+
+def test_concise_and_quiet_print_one_line_per_finding(files, cached, capsys) -> None:
+    code, out, err = run(capsys, "check", "--output-format", "concise", "--quiet", str(files["safe"]), str(files["clean"]))
+    assert code == 1
+    assert out.splitlines() == [out.splitlines()[0]]
+    assert out.startswith(f"{files['safe']}:15:5: rank_mismatch: ")
+    assert err == ""
+
+
+def test_check_with_a_file_that_cannot_run_exits_2_and_says_why_on_stderr(files, cached, capsys) -> None:
+    code, out, err = run(capsys, "check", str(files["clean"]), str(files["broken"]))
+    assert code == 2
+    assert "does not parse" not in out
+    assert err.splitlines() == [f"{files['broken']}:1:5: the file does not parse: '(' was never closed",
+                                "kerasfix: 1 file clean, 1 file could not be analysed"]
+
+
+# -- apply ------------------------------------------------------------------------------------
+
+
+def test_apply_diff_prints_a_unified_diff_writes_nothing_and_exits_1(files, cached, capsys, tmp_path) -> None:
+    code, out, err = run(capsys, "apply", "--diff", str(files["safe"]))
+    assert code == 1
+    name = str(files["safe"]).lstrip("/")
+    assert out.startswith(f"--- a/{name}\n+++ b/{name}\n@@ ")
+    assert "\n+    layers.Flatten(),\n" in out
+    assert files["safe"].read_bytes() == CNN.read_bytes()  # nothing written
+    assert git_apply(tmp_path, files["safe"], out) == CNN_FIXED.read_bytes()  # the diff is the fix
+    assert "would fix: insert Flatten()" in err
+    assert err.splitlines()[-1] == "kerasfix: 1 file would be fixed"
+
+
+def test_safe_only_holds_back_a_review_fix_and_says_so(files, cached, capsys) -> None:
+    code, out, err = run(capsys, "apply", "--safe-only", str(files["review"]))
+    assert code == 1
+    assert files["review"].read_bytes() == SOFTMAX.read_bytes()
+    assert "activation_loss_mismatch (silent)" in out and 'fix [review]: set activation="sigmoid"' in out
+    assert err == "kerasfix: 1 file with findings left, 1 review fix held back (--safe-only)\n"
+
+
+@pytest.mark.skipif(KERASFIX is None, reason="the kerasfix console script is not installed (pip install -e .)")
+def test_the_installed_console_script_applies_the_fix(tmp_path) -> None:
+    assert KERASFIX is not None
+    target = tmp_path / "train.py"
+    shutil.copyfile(CNN, target)
+    os.chmod(target, 0o754)
+    done = subprocess.run([KERASFIX, "apply", "train.py"], cwd=tmp_path, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "train.py: fixed: insert Flatten()" in done.stdout
+    assert "train.py: the patched script now gets through a training step" in done.stdout
+    assert done.stderr == "kerasfix: 1 file fixed\n"
+    assert target.read_bytes() == CNN_FIXED.read_bytes()
+    assert (os.stat(target).st_mode & 0o777) == 0o754
+    assert sorted(os.listdir(tmp_path)) == ["train.py"]  # no temp or backup file left
+
+
+# -- machine-readable output -------------------------------------------------------------------
+
+
+def test_json_output_parses_and_has_the_documented_shape(files, cached, capsys) -> None:
+    code, out, err = run(capsys, "check", "--json", str(files["safe"]), str(files["clean"]), str(files["broken"]))
+    doc = json.loads(out)
+    assert code == 2 and doc["exit_code"] == 2
+    assert set(doc) == {"files", "summary", "exit_code"}
+    assert doc["summary"] == "1 file with findings left, 1 file clean, 1 file could not be analysed"
+    keys = {"path", "status", "message", "findings", "fixes", "applied", "held", "diff", "trains_after"}
+    assert [set(f) for f in doc["files"]] == [keys] * 3
+    safe, clean, broken = doc["files"]
+    assert (safe["path"], safe["status"], clean["status"], broken["status"]) == (
+        str(files["safe"]), "findings", "clean", "error")
+    [finding] = safe["findings"]
+    assert finding["kind"] == "rank_mismatch" and finding["origin"]["line"] == 15
+    assert safe["fixes"][0]["applicability"] == "safe" and safe["fixes"][0]["verified"] is True
+    assert clean["findings"] == [] and clean["trains_after"] is True
+    assert broken["message"].startswith(f"{files['broken']}:1:5: the file does not parse")
+    assert err.splitlines()[0] == broken["message"]  # the error is on stderr too, as one line
+
+
+def test_github_output_emits_workflow_annotations(files, cached, capsys) -> None:
+    code, out, err = run(capsys, "check", "--output-format", "github",
+                         str(files["safe"]), str(files["review"]), str(files["broken"]))
+    assert code == 2
+    lines = out.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(f"::error file={files['safe']},line=15,col=5,title=rank_mismatch::dense (Dense)")
+    assert lines[1].startswith(f"::warning file={files['review']},line=14,col=5,title=activation_loss_mismatch::")
+    assert lines[2].startswith(f"::error file={files['broken']},title=kerasfix::{files['broken']}:1:5:")
+
+
+def test_github_annotation_properties_are_escaped(tmp_path, capsys) -> None:
+    path = tmp_path / "model,v2:final.py"
+    path.write_text("x = (\n")  # a parse error: no child process needed
+    code, out, err = run(capsys, "check", "--output-format", "github", str(path))
+    assert code == 2
+    escaped = str(path).replace(",", "%2C").replace(":", "%3A")
+    assert out.startswith(f"::error file={escaped},title=kerasfix::")
+    assert out.count("::") == 2  # the message holds no stray command separators
+
+
+def test_sarif_output_validates_against_the_sarif_2_1_0_schema(files, cached, capsys) -> None:
+    code, out, err = run(capsys, "check", "--output-format", "sarif",
+                         str(files["safe"]), str(files["review"]), str(files["clean"]), str(files["broken"]))
+    assert code == 2
+    doc = json.loads(out)
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator.check_schema(schema)
+    jsonschema.Draft4Validator(schema).validate(doc)
+    [run_] = doc["runs"]
+    rules = [r["id"] for r in run_["tool"]["driver"]["rules"]]
+    results = {(r["ruleId"], r["level"]) for r in run_["results"]}
+    assert results == {("rank_mismatch", "error"), ("activation_loss_mismatch", "warning"), ("could_not_run", "error")}
+    assert all(r["ruleId"] in rules for r in run_["results"])
+    rank = next(r for r in run_["results"] if r["ruleId"] == "rank_mismatch")
+    loc = rank["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == os.path.relpath(files["safe"]).replace(os.sep, "/")
+    assert (loc["region"]["startLine"], loc["region"]["startColumn"]) == (15, 5)
+
+
+def test_the_sarif_schema_rejects_a_malformed_log() -> None:
+    """The vendored schema is the real one: it catches what a hand-written check might miss."""
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    bad = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "kerasfix"}},
+                                         "results": [{"ruleId": "x", "level": "fatal", "message": {"text": "m"}}]}]}
+    with pytest.raises(jsonschema.ValidationError, match="fatal"):
+        jsonschema.Draft4Validator(schema).validate(bad)
+
+
+# -- the program itself ---------------------------------------------------------------------------
+
+
+def test_python_dash_m_kerasfix_works_as_the_console_script(files, cached, capsys) -> None:
+    done = subprocess.run([sys.executable, "-m", "kerasfix", "check", "--json", str(files["safe"])],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+    code, out, _ = run(capsys, "check", "--json", str(files["safe"]))
+    assert done.returncode == code == 1, done.stderr
+    assert done.stderr == "kerasfix: 1 file with findings left\n"
+
+    def essentials(text: str) -> list[tuple[str, str, list[tuple[str, int]]]]:
+        return [(f["path"], f["status"], [(g["kind"], g["origin"]["line"]) for g in f["findings"]])
+                for f in json.loads(text)["files"]]
+
+    assert essentials(done.stdout) == essentials(out) == [(str(files["safe"]), "findings", [("rank_mismatch", 15)])]
+
+
+def test_usage_errors_and_help(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    assert "exit codes:" in capsys.readouterr().out
+    for argv in ([], ["check"], ["check", "--output-format", "xml", "x.py"], ["lint", "x.py"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2, argv
+        assert "usage: kerasfix" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(KERASFIX is None, reason="the kerasfix console script is not installed (pip install -e .)")
+def test_a_closed_stdout_is_not_a_traceback(files) -> None:
+    assert KERASFIX is not None
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `kerasfix … | head -0`: every write to stdout fails with EPIPE
+    try:
+        done = subprocess.run([KERASFIX, "check", "--json", str(files["broken"])], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr
