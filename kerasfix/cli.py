@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from kerasfix import pipeline
 from kerasfix.capture.runner import DEFAULT_TIMEOUT
-from kerasfix.output import FORMATS, render_github, render_json, render_sarif, render_text
+from kerasfix.output import FORMATS, colorize, render_github, render_json, render_sarif, render_text
 from kerasfix.pipeline import EXIT_ERROR, FileResult, InputError, Options, Report, collect
 
 EPILOG = """\
@@ -137,7 +137,7 @@ def _run(args: argparse.Namespace) -> int:
         else:
             text = render_text(shown, full=fmt == "full" and not args.quiet and not interactive)
             if text:
-                print(text)
+                print(colorize(text) if sys.stdout.isatty() else text)
     if not args.quiet:
         print(f"kerasfix: {report.summary()}", file=err)
     return report.exit_code

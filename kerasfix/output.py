@@ -63,6 +63,27 @@ def render_text(report: Report, *, full: bool) -> str:
     return "\n".join(out)
 
 
+def colorize(text: str) -> str:
+    """ANSI colours for a terminal: failing rows and errors red, silent faults yellow, fixes green."""
+    import re
+
+    out = []
+    for line in text.splitlines():
+        if line.startswith("✗"):
+            line = f"\x1b[1;31m{line}\x1b[0m"
+        elif line.startswith("!"):
+            line = f"\x1b[33m{line}\x1b[0m"
+        elif line.startswith("── "):
+            line = f"\x1b[1m{line}\x1b[0m"
+        else:
+            line = re.sub(r": (\w+_\w+)( \(silent\))?: ",
+                          lambda m: f": \x1b[{'33' if m.group(2) else '1;31'}m{m.group(1)}{m.group(2) or ''}\x1b[0m: ", line, count=1)
+            line = re.sub(r"(; fix \[\w+\]( \(unverified\))?:)", "\x1b[32m\\1\x1b[0m", line, count=1)
+            line = re.sub(r"(: (would fix|fixed): )", "\x1b[32m\\1\x1b[0m", line, count=1)
+        out.append(line)
+    return "\n".join(out)
+
+
 def render_json(report: Report) -> str:
     files = []
     for r in report.results:

@@ -18,8 +18,14 @@ def render_diagnosis(diag: Diagnosis) -> str:
     rows = []
     if diag.input is not None:
         rows.append(("", "input", "", "", str(diag.input)))
+    flagged = {f.layer: f.severity.value for f in reversed(diag.findings) if f.layer}
     for t in diag.trace:
-        mark = "✗" if t.error or t.layer.name == diag.failing_layer else ""
+        if t.error or t.layer.name == diag.failing_layer or flagged.get(t.layer.name) == "error":
+            mark = "✗"
+        elif t.layer.name in flagged:
+            mark = "!"
+        else:
+            mark = ""
         rows.append((mark, t.layer.name, t.layer.class_name, _specs(t.inputs), _specs(t.outputs) if not t.error else "error"))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
