@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -172,6 +172,7 @@ def examine(
 ) -> Examination:
     """Diagnose ``structure`` on ``sample``: the shared core of ``diagnose`` and the planner."""
     original = structure
+    label_text = labels.describe() if labels else None
     found, data_shape = _check_data(structure, sample, full_rows)
     x = sample.x
     if data_shape is not None and math.prod(d or 1 for d in data_shape) > MAX_INPUT_ELEMENTS:
@@ -192,7 +193,7 @@ def examine(
     if trace.failure is not None:
         names = [e.cls.__name__ for e in structure.layers]
         found.append(F.classify_failure(trace.failure, trace, names))
-    elif trace.output is not None and not any(f.producer == "input" and f.kind in ("dtype_mismatch", "data_shape_mismatch") for f in found):
+    elif trace.output is not None and not any(f.producer == "input" and f.kind == "data_shape_mismatch" for f in found):
         xs = _usable_x(x, min(sample.rows, FORWARD_ROWS))
         if xs is not None:
             model, out, failure = forward(structure, w, xs)
@@ -206,6 +207,12 @@ def examine(
         units = trace.output.shape[-1]
     y = sample.y
     label_bad = any(f.kind == "dtype_mismatch" and f.producer == "labels" for f in found)
+    if label_bad and labels is not None and labels.encoding == "strings" and isinstance(y, np.ndarray):
+        # Judge the rest as the label fix will leave it: ids 0..k-1, so other faults show up now too.
+        y = np.unique(y.astype(str).ravel(), return_inverse=True)[1].reshape(y.shape[:1] if y.ndim <= 2 else y.shape)
+        k = labels.n_classes or 0
+        labels = replace(labels, encoding="sparse", min_label=0.0, max_label=float(k - 1), dtype="int64")
+        label_bad = False
     if out is not None and isinstance(out, np.ndarray) and isinstance(y, np.ndarray) and loss.name is not None and not label_bad:
         loss_error = _loss_error(loss, y[: min(sample.rows, FORWARD_ROWS)], out)
     ctx = F.Context(
@@ -218,8 +225,7 @@ def examine(
         rank_finding = F.check_rank(trace, ctx, F.expected_output_rank(labels, loss, y))
         if rank_finding is not None:
             found.append(rank_finding)
-        else:
-            found.extend(F.check_labels(ctx))
+        found.extend(F.check_labels(ctx))
         extra = F.check_loss_error(ctx, found)
         if extra is not None:
             found.append(extra)
@@ -227,7 +233,7 @@ def examine(
     diag = Diagnosis(
         findings=tuple(found), trace=trace.rows, input=trace.input_spec, output=trace.output,
         failing_layer=trace.failure.layer.name if trace.failure else None,
-        labels=labels.describe() if labels else None, loss=loss.name,
+        labels=label_text, loss=loss.name,
     )
     return Examination(diag, original, sample, labels, loss, trace, data_shape, model, out)
 
@@ -240,15 +246,17 @@ def _stage(kind: str) -> int:
 
 
 def _with_input(structure: Structure, shape: tuple[int | None, ...] | None) -> Structure:
-    from dataclasses import replace
-
     return replace(structure, input_shape=shape)
 
 
 def _usable_x(x: Any, rows: int) -> Any:
     if isinstance(x, np.ndarray):
         if x.dtype.kind in "OUS":
-            return None
+            # Features Keras would refuse: look past the dtype (the cast fix) when they are numbers.
+            try:
+                return x[:rows].astype(np.float32)
+            except (TypeError, ValueError):
+                return None
         return x[:rows]
     if isinstance(x, list):
         return [np.asarray(v)[:rows] for v in x]

@@ -182,97 +182,121 @@ def check_rank(trace: Trace, ctx: Context, expected_rank: int | None) -> Finding
 
 
 def check_labels(ctx: Context) -> list[Finding]:
-    """Units, loss and activation against what the labels are."""
-    labels, loss, units, act = ctx.labels, ctx.loss, ctx.units, ctx.output_activation
+    """Units, loss and activation against what the labels are.
+
+    Three independent questions, so that several faults are reported at once:
+    does the loss fit the label encoding; do the output units fit the number of
+    classes; and (only when both do) does the output activation fit the loss.
+    """
+    labels, loss, units = ctx.labels, ctx.loss, ctx.units
     out_layer = ctx.output_layer
     if labels is None or units is None or out_layer is None or loss.name is None:
         return []
-    name, origin = out_layer.name, out_layer.origin
     found: list[Finding] = []
 
     def add(kind: str, message: str, expected: str | None, actual: str | None, severity: Severity) -> None:
-        found.append(Finding(kind, message, name, None, expected, actual, origin, severity))
+        found.append(Finding(kind, message, out_layer.name, None, expected, actual, out_layer.origin, severity))
 
+    found_loss = _loss_vs_encoding(ctx, add)
+    units_fixed_by_loss_fix = loss.name == BINARY_CE and units == 1 and found_loss
+    if not units_fixed_by_loss_fix:
+        _units_vs_classes(ctx, add)
+    if not found:
+        _activation_vs_loss(ctx, add)
+    return found
+
+
+_Add = Any  # the ``add`` closure of check_labels
+
+
+def _loss_vs_encoding(ctx: Context, add: _Add) -> bool:
+    labels, loss, units, act = ctx.labels, ctx.loss, ctx.units, ctx.output_activation
+    assert labels is not None and units is not None
     enc = labels.encoding
-    if enc == "strings":
-        return []  # dtype_mismatch is reported from the data checks
-    crashes = ctx.loss_error is not None
-    sev_crash = ERROR if crashes else WARNING
-
-    if loss.name == SPARSE_CE:
-        if enc == "one_hot":
+    n = labels.n_classes or 0
+    sev_crash = ERROR if ctx.loss_error is not None else WARNING
+    if loss.name == SPARSE_CE and enc == "one_hot":
+        add("loss_label_mismatch",
+            f"the labels are one-hot over {labels.width} classes but the loss is sparse_categorical_crossentropy, "
+            "which wants integer class ids", "integer class ids (N,)", f"one-hot labels (N, {labels.width})", ERROR)
+    elif loss.name == CATEGORICAL_CE and enc == "sparse" and units > 1:
+        add("loss_label_mismatch",
+            "the labels are integer class ids but the loss is categorical_crossentropy, which wants one-hot labels",
+            f"one-hot labels (N, {units})", f"integer labels {_shape(ctx.y_sample)}", sev_crash)
+    elif loss.name == BINARY_CE and enc == "sparse" and n > 2:
+        if units == 1:
             add("loss_label_mismatch",
-                f"the labels are one-hot over {labels.width} classes but the loss is sparse_categorical_crossentropy, "
-                "which wants integer class ids", "integer class ids (N,)", f"one-hot labels (N, {labels.width})", ERROR)
-        elif enc == "sparse" and labels.max_label is not None:
-            needed = int(labels.max_label) + 1
-            n = labels.n_classes or 0
-            if labels.min_label is not None and labels.min_label < 0:
-                add("units_mismatch", f"the labels include negative class id {int(labels.min_label)}; class ids must be 0..{units - 1}",
-                    f"class ids 0..{units - 1}", labels.describe(), ERROR)
-            elif needed > units and not labels.contiguous_from_zero and n <= units:
-                add("units_mismatch",
-                    f"{name} has {units} output units but the labels run {int(labels.min_label or 0)}..{needed - 1}: "
-                    f"class ids must be 0..{units - 1}", f"class ids 0..{units - 1}", labels.describe(), ERROR)
-            elif needed > units:
-                add("units_mismatch",
-                    f"{name} has {units} output units but the labels have {needed} classes (ids up to {needed - 1})",
-                    f"{needed} units", f"{units} units", ERROR)
-            elif units > n and labels.complete and labels.contiguous_from_zero and units > 1:
-                add("units_mismatch",
-                    f"{name} has {units} output units but the labels have only {n} classes: "
-                    f"{units - n} outputs are never trained", f"{n} units", f"{units} units", WARNING)
-            if units == 1 and n > 1 and not found:
-                add("units_mismatch", f"{name} has 1 output unit but the labels have {n} classes",
-                    f"{n} units", "1 unit", ERROR)
-    elif loss.name == CATEGORICAL_CE:
-        if enc == "sparse" and units > 1:
+                f"binary_crossentropy on {labels.describe()}: with one sigmoid unit the loss goes negative and "
+                "the model learns nothing about the classes",
+                f"{n} softmax units with sparse_categorical_crossentropy", "1 unit with binary_crossentropy", WARNING)
+        else:
             add("loss_label_mismatch",
-                "the labels are integer class ids but the loss is categorical_crossentropy, which wants one-hot labels",
-                f"one-hot labels (N, {units})", f"integer labels {_shape(ctx.y_sample)}", sev_crash)
-        elif enc in ("one_hot", "multilabel") and labels.width is not None and labels.width != units:
-            add("units_mismatch",
-                f"{name} has {units} output units but the one-hot labels have {labels.width} columns",
-                f"{labels.width} units", f"{units} units", ERROR)
-    elif loss.name == BINARY_CE:
-        if enc == "sparse" and (labels.n_classes or 0) > 2:
-            if units == 1:
-                add("loss_label_mismatch",
-                    f"binary_crossentropy on {labels.describe()}: with one sigmoid unit the loss goes negative and "
-                    "the model learns nothing about the classes", f"{labels.n_classes} softmax units with sparse_categorical_crossentropy",
-                    "1 unit with binary_crossentropy", WARNING)
-            else:
-                add("loss_label_mismatch",
-                    f"binary_crossentropy on {labels.describe()} with {units} outputs: this is a multi-class problem",
-                    "sparse_categorical_crossentropy", "binary_crossentropy", sev_crash)
-        elif enc == "sparse" and units > 1 and (labels.n_classes or 0) <= 2:
-            add("loss_label_mismatch",
-                f"binary labels against {units} output units with binary_crossentropy", "1 sigmoid unit (or sparse_categorical_crossentropy)",
-                f"{units} units", sev_crash)
-        elif enc == "one_hot" and (act == "softmax") and units > 2:
-            add("loss_label_mismatch",
-                f"binary_crossentropy on one-hot labels over {units} classes with a softmax output: use categorical_crossentropy",
-                "categorical_crossentropy", "binary_crossentropy", WARNING)
+                f"binary_crossentropy on {labels.describe()} with {units} outputs: this is a multi-class problem",
+                "sparse_categorical_crossentropy", "binary_crossentropy", sev_crash)
+    elif loss.name == BINARY_CE and enc == "sparse" and units > 1:
+        add("loss_label_mismatch",
+            f"binary labels against {units} output units with binary_crossentropy",
+            "1 sigmoid unit (or sparse_categorical_crossentropy)", f"{units} units", sev_crash)
+    elif loss.name == BINARY_CE and enc == "one_hot" and act == "softmax" and units > 2:
+        add("loss_label_mismatch",
+            f"binary_crossentropy on one-hot labels over {units} classes with a softmax output: use categorical_crossentropy",
+            "categorical_crossentropy", "binary_crossentropy", WARNING)
     elif loss.name in ("mean_squared_error", "mean_absolute_error") and enc == "sparse" and units > 1 and act == "softmax":
         add("loss_label_mismatch",
             f"{loss.name} compares {labels.describe()} of shape {_shape(ctx.y_sample)} with a {units}-way softmax by "
             "broadcasting: this is a classification problem", "sparse_categorical_crossentropy", loss.name, WARNING)
+    else:
+        return False
+    return True
 
-    if found:
-        return found
-    # Activation against loss, once the encoding fits.
+
+def _units_vs_classes(ctx: Context, add: _Add) -> None:
+    labels, loss, units = ctx.labels, ctx.loss, ctx.units
+    assert labels is not None and units is not None and ctx.output_layer is not None
+    name = ctx.output_layer.name
+    enc = labels.encoding
+    if enc in ("one_hot", "multilabel") and loss.is_cross_entropy and labels.width and labels.width != units:
+        add("units_mismatch", f"{name} has {units} output units but the one-hot labels have {labels.width} columns",
+            f"{labels.width} units", f"{units} units", ERROR)
+        return
+    # Integer class ids meet the output units under the sparse loss (or after the loss is fixed to it).
+    if enc != "sparse" or labels.max_label is None or loss.name not in (SPARSE_CE, CATEGORICAL_CE):
+        return
+    if loss.name == CATEGORICAL_CE and units == 1:
+        return
+    needed = int(labels.max_label) + 1
+    n = labels.n_classes or 0
+    if labels.min_label is not None and labels.min_label < 0:
+        add("units_mismatch", f"the labels include negative class id {int(labels.min_label)}; class ids must be 0..{units - 1}",
+            f"class ids 0..{units - 1}", labels.describe(), ERROR)
+    elif needed > units and not labels.contiguous_from_zero and n <= units:
+        add("units_mismatch",
+            f"{name} has {units} output units but the labels run {int(labels.min_label or 0)}..{needed - 1}: "
+            f"class ids must be 0..{units - 1}", f"class ids 0..{units - 1}", labels.describe(), ERROR)
+    elif needed > units:
+        add("units_mismatch", f"{name} has {units} output units but the labels have {needed} classes (ids up to {needed - 1})",
+            f"{needed} units", f"{units} units", ERROR)
+    elif units > n and labels.complete and labels.contiguous_from_zero and units > 1:
+        add("units_mismatch",
+            f"{name} has {units} output units but the labels have only {n} classes: {units - n} outputs are never trained",
+            f"{n} units", f"{units} units", WARNING)
+
+
+def _activation_vs_loss(ctx: Context, add: _Add) -> None:
+    labels, loss, units, act = ctx.labels, ctx.loss, ctx.units, ctx.output_activation
+    assert labels is not None and units is not None and ctx.output_layer is not None
+    name = ctx.output_layer.name
     if act == "softmax" and units == 1:
-        add("activation_loss_mismatch",
-            f"{name} applies softmax to a single unit, so it always outputs 1.0", "sigmoid on 1 unit", "softmax on 1 unit", WARNING)
+        add("activation_loss_mismatch", f"{name} applies softmax to a single unit, so it always outputs 1.0",
+            "sigmoid on 1 unit", "softmax on 1 unit", WARNING)
     elif loss.from_logits and act in ("softmax", "sigmoid"):
-        add("activation_loss_mismatch",
-            f"the loss expects logits (from_logits=True) but {name} already applies {act}",
+        add("activation_loss_mismatch", f"the loss expects logits (from_logits=True) but {name} already applies {act}",
             "from_logits=False", "from_logits=True", WARNING)
     elif loss.name in (SPARSE_CE, CATEGORICAL_CE) and not loss.from_logits and act in ("linear", None) and units > 1:
         add("activation_loss_mismatch",
             f"{name} outputs raw logits (no activation) but {loss.name} expects probabilities (from_logits=False)",
             "softmax activation", "linear", WARNING)
-    elif loss.name in (SPARSE_CE, CATEGORICAL_CE) and act == "sigmoid" and units > 1 and enc in ("sparse", "one_hot"):
+    elif loss.name in (SPARSE_CE, CATEGORICAL_CE) and act == "sigmoid" and units > 1 and labels.encoding in ("sparse", "one_hot"):
         add("activation_loss_mismatch",
             f"{name} uses sigmoid for a single-label {units}-class problem; {loss.name} expects softmax probabilities",
             "softmax", "sigmoid", WARNING)
@@ -280,7 +304,6 @@ def check_labels(ctx: Context) -> list[Finding]:
         add("activation_loss_mismatch",
             f"{name} outputs a raw logit (no activation) but binary_crossentropy expects a probability (from_logits=False)",
             "sigmoid activation", "linear", WARNING)
-    return found
 
 
 def _shape(y: Any) -> str:

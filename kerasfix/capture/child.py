@@ -43,6 +43,25 @@ def _fit_args_from_source(source: str, namespace: dict[str, Any]) -> tuple[Any, 
     return None
 
 
+def _compile_args_from_source(source: str) -> dict[str, Any]:
+    """The literal arguments of the script's ``compile`` call, for a script that died before reaching it."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile":
+            found: dict[str, Any] = {}
+            for name, arg in [*zip(("optimizer", "loss"), node.args, strict=False), *((k.arg, k.value) for k in node.keywords)]:
+                if name in ("optimizer", "loss"):
+                    try:
+                        found[name] = ast.literal_eval(arg)
+                    except ValueError:
+                        continue
+            return found
+    return {}
+
+
 def _script_error(exc: BaseException, path: str) -> dict[str, Any]:
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):
@@ -124,6 +143,8 @@ def _analyse(captured: Any, hooks: Any, namespace: dict[str, Any], source: str, 
     if x is None:
         return {"status": "no_data" if script_error is None else "script_error"}
     compile_kwargs, compile_origin = captured.compile_kwargs.get(id(model), ({}, None))
+    if not compile_kwargs and script_error is not None:
+        compile_kwargs = _compile_args_from_source(source)
     loss = compile_kwargs.get("loss", getattr(model, "loss", None))
     optimizer = compile_kwargs.get("optimizer", "adam")
     try:
