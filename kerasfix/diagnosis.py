@@ -151,15 +151,29 @@ def _check_data(structure: Structure, sample: Sample, full_rows: int | None) -> 
 
 
 def _output_activation(structure: Structure) -> tuple[str | None, Any]:
+    """The output layer's entry and its activation; None when it cannot be told (nested model, custom layer)."""
     out = structure.output_entry
     if out is None:
         return None, None
-    if out.cls.__name__ == "Softmax":
-        return "softmax", out
-    act = out.get("activation")
-    if isinstance(act, dict):
-        act = act.get("config", {}).get("name") or act.get("class_name")
-    return (act if isinstance(act, str) else None), out
+    return _activation_of(out.cls.__name__, out.effective_config(), out.original), out
+
+
+def _activation_of(class_name: str, config: dict[str, Any], layer: Any) -> str | None:
+    if class_name == "Softmax":
+        return "softmax"
+    if class_name == "Activation" or "activation" in config:
+        act = config.get("activation")
+        if isinstance(act, dict):
+            act = act.get("config", {}).get("name") or act.get("class_name")
+        return act if isinstance(act, str) else None
+    inner = getattr(layer, "layers", None)
+    if inner:  # a nested model: its last layer decides
+        last = inner[-1]
+        try:
+            return _activation_of(type(last).__name__, last.get_config(), last)
+        except Exception:  # a custom layer without a config: unknown
+            return None
+    return None
 
 
 def examine(

@@ -292,7 +292,7 @@ def _activation_vs_loss(ctx: Context, add: _Add) -> None:
     elif loss.from_logits and act in ("softmax", "sigmoid"):
         add("activation_loss_mismatch", f"the loss expects logits (from_logits=True) but {name} already applies {act}",
             "from_logits=False", "from_logits=True", WARNING)
-    elif loss.name in (SPARSE_CE, CATEGORICAL_CE) and not loss.from_logits and act in ("linear", None) and units > 1:
+    elif loss.name in (SPARSE_CE, CATEGORICAL_CE) and not loss.from_logits and act == "linear" and units > 1:
         add("activation_loss_mismatch",
             f"{name} outputs raw logits (no activation) but {loss.name} expects probabilities (from_logits=False)",
             "softmax activation", "linear", WARNING)
@@ -300,7 +300,7 @@ def _activation_vs_loss(ctx: Context, add: _Add) -> None:
         add("activation_loss_mismatch",
             f"{name} uses sigmoid for a single-label {units}-class problem; {loss.name} expects softmax probabilities",
             "softmax", "sigmoid", WARNING)
-    elif loss.name == BINARY_CE and not loss.from_logits and act in ("linear", None) and units == 1:
+    elif loss.name == BINARY_CE and not loss.from_logits and act == "linear" and units == 1:
         add("activation_loss_mismatch",
             f"{name} outputs a raw logit (no activation) but binary_crossentropy expects a probability (from_logits=False)",
             "sigmoid activation", "linear", WARNING)

@@ -270,25 +270,57 @@ def process(path: str, options: Options, progress: Callable[[str], None] = lambd
 MAX_RERUN_CANDIDATES = 3
 
 
+#: A fault can hide another until the script gets past it: re-run and repair at most this many times.
+MAX_CHAINED_FIXES = 3
+
+
 def _try_fix(doc: Document, path: str, fix: Fix, options: Options) -> tuple[Fix, Patch, bool | None] | str:
-    """Write ``fix`` into the script, re-run it, and return the verified fix and patch, or why not."""
+    """Write ``fix`` into the script, re-run it, and return the verified fix and patch, or why not.
+
+    When the re-run finds a fault the first run could not see (the script died
+    before it), and has a verified fix for it, that fix is written too and the
+    script re-run again; the result is one combined fix whose steps are each
+    stage (each step's edits refer to the script as it was before that step).
+    """
     from kerasfix.applicability import applicability
     from kerasfix.rewrite import RewriteError, apply_edits
 
-    try:
-        after = apply_edits(doc.script, fix.edits, path=os.path.abspath(path))
-        patch = doc.patch(after, fix)
-    except (RewriteError, ValueError) as exc:
-        return f"the fix cannot be written into this source: {exc}"
-    if not options.verify or not patch.changed:
-        return fix, patch, None
-    try:
-        again = capture(path, source=doc.run_bytes(after), timeout=options.timeout, cwd=doc.cwd)
-    except CaptureError as exc:
-        return f"the patched script did not verify: {exc}"
-    if again.findings or again.trains is False:
-        left = "; ".join(f.kind for f in again.findings) or "it does not train"
-        return f"the patched script did not verify ({left}); nothing written"
-    if not fix.verified:
-        fix = replace(fix, verified=True, applicability=applicability(fix.edits, True))
-    return fix, replace(patch, fixes=(fix,)), again.trains
+    script, steps = doc.script, []
+    step = fix
+    for _ in range(MAX_CHAINED_FIXES):
+        try:
+            after = apply_edits(script, step.edits, path=os.path.abspath(path))
+            patch = doc.patch(after, step)
+        except (RewriteError, ValueError) as exc:
+            return f"the fix cannot be written into this source: {exc}"
+        if not step.verified:
+            step = replace(step, verified=True, applicability=applicability(step.edits, True))
+        steps.append(step)
+        if not options.verify or not patch.changed:
+            return _combined(steps), patch, None
+        try:
+            again = capture(path, source=doc.run_bytes(after), timeout=options.timeout, cwd=doc.cwd)
+        except CaptureError as exc:
+            return f"the patched script did not verify: {exc}"
+        if not again.findings and again.trains is not False:
+            combined = _combined(steps)
+            return combined, doc.patch(after, combined), again.trains
+        follow, _ = choose(again.fixes, options.safe_only)
+        if not again.findings or follow is None:
+            left = "; ".join(f.kind for f in again.findings) or "it does not train"
+            return f"the patched script did not verify ({left}); nothing written"
+        script, step = after, follow
+    return "the patched script still has findings after several fixes; nothing written"
+
+
+def _combined(steps: list[Fix]) -> Fix:
+    """One fix from the fixes written one after another."""
+    if len(steps) == 1:
+        return steps[0]
+    from kerasfix.applicability import applicability
+
+    edits = tuple(e for s in steps for e in s.edits)
+    flat = tuple(sub for s in steps for sub in (s.steps or (s,)))
+    summary = f"{len(flat)} fixes: " + "; ".join(s.summary for s in flat)
+    return Fix(steps[0].finding, edits, summary, applicability(edits, True), True, flat,
+               steps[0].compile_args, steps[-1].loss_after)

@@ -141,9 +141,11 @@ class Structure:
             return self.layers[-1] if self.layers else None
         assert self.functional_config is not None
         outs = self.functional_config.get("output_layers") or []
-        if len(outs) == 1:
-            name = outs[0][0] if isinstance(outs[0], (list, tuple)) else outs[0]
-            return self.entry(name)
+        # One output is stored flat (["dense", 0, 0]); several as a list of such triples.
+        if outs and isinstance(outs[0], str):
+            return self.entry(outs[0])
+        if len(outs) == 1 and isinstance(outs[0], (list, tuple)):
+            return self.entry(outs[0][0])
         return None
 
 

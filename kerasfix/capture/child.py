@@ -62,6 +62,26 @@ def _compile_args_from_source(source: str) -> dict[str, Any]:
     return {}
 
 
+def _call_origin_from_source(source: str, path: str, method: str) -> Any:
+    """Where the script calls ``.<method>(...)`` (its first such call), for a call the script died before making."""
+    from kerasfix.capture.hooks import char_col
+    from kerasfix.types import Origin
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    lines = source.splitlines()
+    calls = [n for n in ast.walk(tree)
+             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == method]
+    if not calls:
+        return None
+    node = min(calls, key=lambda n: (n.lineno, n.col_offset))
+    end_line = node.end_lineno or node.lineno
+    return Origin(path, node.lineno, char_col(lines[node.lineno - 1], node.col_offset),
+                  end_line, char_col(lines[end_line - 1], node.end_col_offset or 0))
+
+
 def _script_error(exc: BaseException, path: str) -> dict[str, Any]:
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):
@@ -156,7 +176,12 @@ def _analyse(captured: Any, hooks: Any, namespace: dict[str, Any], source: str, 
     y_full = full_labels(y) if y is not None else sample.y
     full_rows = int(np.shape(x)[0]) if isinstance(x, np.ndarray) and np.ndim(x) else None
     state = State(structure, loss, sample, y_full, full_rows)
-    calls = Calls(compile=compile_origin, fit=call["origin"] if call else None)
+    fit_origin = call["origin"] if call else None
+    if script_error is not None:
+        # The script died before compile/fit: their positions come from the source instead.
+        compile_origin = compile_origin or _call_origin_from_source(source, hooks.path, "compile")
+        fit_origin = fit_origin or _call_origin_from_source(source, hooks.path, "fit")
+    calls = Calls(compile=compile_origin, fit=fit_origin)
     exam = state.examine()
     diag = exam.diagnosis
     findings = list(diag.findings)

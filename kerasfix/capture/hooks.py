@@ -50,7 +50,7 @@ def _symbolic(args: tuple[Any, ...]) -> bool:
     return bool(flat) and all(isinstance(a, keras.KerasTensor) for a in flat)
 
 
-def _char_col(line_text: str, byte_col: int) -> int:
+def char_col(line_text: str, byte_col: int) -> int:
     """Python's code positions count UTF-8 bytes; libcst counts characters."""
     return len(line_text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
@@ -79,8 +79,8 @@ class Hooks:
         start_text = self.lines[pos.lineno - 1] if pos.lineno - 1 < len(self.lines) else ""
         end_text = self.lines[end_line - 1] if end_line - 1 < len(self.lines) else ""
         return Origin(
-            self.path, pos.lineno, _char_col(start_text, pos.col_offset),
-            end_line, _char_col(end_text, pos.end_col_offset or 0),
+            self.path, pos.lineno, char_col(start_text, pos.col_offset),
+            end_line, char_col(end_text, pos.end_col_offset or 0),
         )
 
     def _constructed_by_user(self, frame: FrameType | None) -> bool:
