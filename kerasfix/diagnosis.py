@@ -115,6 +115,17 @@ def _check_data(structure: Structure, sample: Sample, full_rows: int | None) -> 
             out.name if out else None, "labels", "integer class ids", str(y.dtype),
             out.ref.origin if out else None, Severity.ERROR,
         ))
+    if structure.kind == "functional" and len(structure.inputs) > 1 and isinstance(x, list) and len(x) == len(structure.inputs):
+        for (ref, want), arr in zip(structure.inputs, x, strict=True):
+            got = _feature_shape(np.asarray(arr))
+            if got is not None and not _compatible(want, got):
+                found.append(Finding(
+                    "wrong_input_shape",
+                    f"input {ref.name} declares shape {want} but each sample of its data has shape {got}",
+                    ref.name, "input", str(TensorSpec((None, *want), "")), str(TensorSpec((None, *got), "")),
+                    ref.origin, Severity.ERROR,
+                ))
+        return found, None
     declared = structure.input_shape
     if (
         declared is not None and data_shape is not None and sample.y is None and full_rows is not None

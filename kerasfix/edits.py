@@ -55,7 +55,7 @@ def apply_to_structure(structure: Structure, edits: Sequence[Edit]) -> Structure
         elif isinstance(edit, SetLayerArgument):
             s = _set_arg(s, edit)
         elif isinstance(edit, SetInputShape):
-            s = _set_input(s, edit.shape)
+            s = _set_input(s, edit.shape, edit.target.name)
         elif isinstance(edit, RemoveLayerArgument):
             continue  # input_shape= moves with SetInputShape/InsertLayer; nothing to do on the config
     return s
@@ -126,16 +126,19 @@ def _set_arg(s: Structure, edit: SetLayerArgument) -> Structure:
     return _entries(s, layers)
 
 
-def _set_input(s: Structure, shape: tuple[int | None, ...]) -> Structure:
+def _set_input(s: Structure, shape: tuple[int | None, ...], target: str) -> Structure:
     if s.kind == "sequential":
         return replace(s, input_shape=tuple(shape), edited=True)
     assert s.functional_config is not None
     config = copy.deepcopy(s.functional_config)
-    for cfg in config["layers"]:
-        if cfg["class_name"] == "InputLayer":
+    inputs = [c for c in config["layers"] if c["class_name"] == "InputLayer"]
+    for cfg in inputs:
+        if len(inputs) == 1 or cfg["name"] == target:
             cfg["config"]["batch_shape"] = [None, *shape]
+    declared = tuple((ref, tuple(shape) if ref.name == target or len(s.inputs) == 1 else old) for ref, old in s.inputs)
     # Downstream tensors recorded in inbound nodes carry stale shapes: from_config recomputes them.
-    return replace(s, input_shape=tuple(shape), functional_config=config, edited=True)
+    single = tuple(shape) if len(inputs) == 1 else s.input_shape
+    return replace(s, input_shape=single, functional_config=config, edited=True, inputs=declared)
 
 
 def compile_loss(edits: Sequence[Edit], loss: Any) -> Any:

@@ -62,7 +62,13 @@ class State:
 
     def apply(self, edits: Sequence[Edit]) -> State:
         structure = apply_to_structure(self.structure, edits)
-        x, y = apply_data_edits(edits, self.sample.x, self.sample.y)
+        base_x, data_edits = self.sample.x, list(edits)
+        transpose = ReshapeData("x", "transpose")
+        if self.sample.x_columns is not None and any(_same_data_edit(e, transpose) for e in edits):
+            # The sample was the first rows of transposed data; the first columns are the real samples.
+            base_x = self.sample.x_columns.T
+            data_edits = [e for e in edits if not _same_data_edit(e, transpose)]
+        x, y = apply_data_edits(data_edits, base_x, self.sample.y)
         y_full = self.y_full
         if y_full is not None and any(isinstance(e, (EncodeLabels, ReshapeData, CastData)) and getattr(e, "which", "y") == "y" for e in edits):
             _, y_full = apply_data_edits([e for e in edits if getattr(e, "which", "y") == "y"], None, y_full)
@@ -70,13 +76,21 @@ class State:
             if any(isinstance(e, EncodeLabels) and e.how == "label_encoder" for e in edits):
                 y = _encode_like(self.sample.y, self.y_full)
         return State(
-            structure, compile_loss(edits, self.loss), Sample(x, y, self.sample.rows), y_full, self.full_rows,
+            structure, compile_loss(edits, self.loss), Sample(x, y, _rows(x, self.sample.rows)), y_full, self.full_rows,
             self.edits + tuple(edits),
         )
 
     def examine(self) -> Examination:
         labels = analyze_labels(self.y_full if self.y_full is not None else self.sample.y, complete=self.y_full is not None)
         return examine(self.structure, self.sample, labels, loss_info(self.loss), full_rows=self.full_rows)
+
+
+def _rows(x: Any, rows: int) -> int:
+    return min(rows, x.shape[0]) if isinstance(x, np.ndarray) and x.ndim else rows
+
+
+def _same_data_edit(a: Edit, b: ReshapeData) -> bool:
+    return isinstance(a, ReshapeData) and (a.which, a.how) == (b.which, b.how)
 
 
 def _encode_like(y_sample: Any, y_full: Any) -> np.ndarray:
@@ -176,6 +190,12 @@ def _order_candidates(f: Finding, ex: Examination, calls: Calls) -> list[tuple[E
 
 def _input_candidates(f: Finding, ex: Examination, calls: Calls) -> list[tuple[Edit, ...]]:
     s = ex.structure
+    x = ex.sample.x
+    if len(s.inputs) > 1 and isinstance(x, list) and len(x) == len(s.inputs):
+        for (ref, _), arr in zip(s.inputs, x, strict=True):
+            if ref.name == f.layer:
+                return [(SetInputShape(ref, tuple(int(d) for d in np.shape(arr)[1:])),)]
+        return []
     shape = _data_shape(ex)
     target = s.input_ref or (s.layers[0].ref if s.layers else None)
     if shape is None or target is None:

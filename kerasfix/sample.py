@@ -26,6 +26,8 @@ class Sample:
     x: Any
     y: Any
     rows: int
+    #: For 2-D features, the first columns too: what the sample is if the data turns out transposed.
+    x_columns: Any = None
 
 
 def _head(data: Any, n: int) -> Any:
@@ -97,7 +99,10 @@ def take_sample(x: Any, y: Any = None, *, rows: int = SAMPLE_ROWS, n_inputs: int
         return _finish({k: _head(v, rows) for k, v in x.items()}, _head_labels(y, rows), rows)
     if n_inputs > 1 and isinstance(x, (list, tuple)) and len(x) == n_inputs:
         return _finish([_head(v, rows) for v in x], _head_labels(y, rows), rows)
-    return _finish(_head(x, rows), _head_labels(y, rows), rows)
+    sample = _finish(_head(x, rows), _head_labels(y, rows), rows)
+    if isinstance(x, np.ndarray) and x.ndim == 2:
+        sample = Sample(sample.x, sample.y, sample.rows, x[:, :rows])
+    return sample
 
 
 def _head_labels(y: Any, rows: int) -> Any:

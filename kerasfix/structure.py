@@ -122,6 +122,8 @@ class Structure:
     model: Any = field(default=None, hash=False, compare=False, repr=False)
     name: str = "model"
     edited: bool = False
+    #: Functional models: each input (in the order data is passed) and its declared shape.
+    inputs: tuple[tuple[LayerRef, tuple[int | None, ...]], ...] = ()
 
     def entry(self, name: str) -> LayerEntry | None:
         for e in self.layers:
@@ -195,10 +197,13 @@ def structure_of(model: Any) -> Structure:
         input_shape = tuple(inputs[0].shape[1:]) if len(inputs) == 1 else None
         input_layers = [layer for layer in model.layers if isinstance(layer, keras.layers.InputLayer)]
         input_ref = layer_ref(input_layers[0]) if len(input_layers) == 1 else None
+        declared = tuple(
+            (layer_ref(t._keras_history[0]), tuple(t.shape[1:])) for t in inputs if getattr(t, "_keras_history", None)
+        )
         return Structure(
             "functional", tuple(entry_for(layer) for layer in layers), input_shape,
             str(inputs[0].dtype), input_ref, functional_config=config,
-            custom_objects=_customs(model.layers), model=model, name=model.name,
+            custom_objects=_customs(model.layers), model=model, name=model.name, inputs=declared,
         )
     raise TypeError(
         f"expected a keras.Model or a list of layers, got {type(model).__name__} "
