@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 
 from kerasfix import findings as F
-from kerasfix.labels import LabelInfo, analyze_labels
-from kerasfix.losses import LossInfo, loss_info
-from kerasfix.sample import Sample, full_labels, take_sample
-from kerasfix.structure import Structure, structure_of
+from kerasfix.labels import LabelInfo
+from kerasfix.losses import LossInfo
+from kerasfix.sample import Sample
+from kerasfix.structure import Structure
 from kerasfix.trace import Trace, Walk, clean_message, forward, walk
 from kerasfix.types import Finding, LayerTrace, Severity, TensorSpec
 
@@ -324,19 +324,6 @@ def diagnose(model: Any, x: Any, y: Any = None, *, loss: Any = None) -> Diagnosi
 
 def examine_model(model: Any, x: Any, y: Any = None, *, loss: Any = None) -> Examination:
     """``diagnose``, keeping the live objects for the planner."""
-    structure = structure_of(model)
-    n_inputs = len(structure.model.inputs) if structure.kind == "functional" and structure.model is not None else 1
-    sample = take_sample(x, y, n_inputs=n_inputs)
-    if loss is None:
-        loss = _compiled_loss(model)
-    labels_full = full_labels(y) if y is not None else None
-    complete = labels_full is not None
-    labels = analyze_labels(labels_full if complete else sample.y, complete=complete)
-    full_rows = int(np.shape(x)[0]) if isinstance(x, np.ndarray) and np.ndim(x) else None
-    return examine(structure, sample, labels, loss_info(loss), full_rows=full_rows)
+    from kerasfix.plan import state_for  # the planner's starting state is exactly what is diagnosed
 
-
-def _compiled_loss(model: Any) -> Any:
-    if isinstance(model, (list, tuple)):
-        return None
-    return getattr(model, "loss", None)
+    return state_for(model, x, y, loss=loss).examine()

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from kerasfix.applicability import applicability
-from kerasfix.diagnosis import Examination, examine, examine_model
+from kerasfix.diagnosis import Examination, examine
 from kerasfix.edits import apply_data_edits, apply_to_structure, compile_loss, encode_labels, positional_index
 from kerasfix.findings import RECURRENT, REDUCERS
 from kerasfix.labels import analyze_labels
@@ -444,9 +444,15 @@ def summarize(finding: Finding, edits: Sequence[Edit], ex: Examination) -> str:
     return "; ".join(parts)
 
 
-def plan(state: State, calls: Calls = Calls(), *, optimizer: Any = "adam", alternatives: int = 2) -> list[Fix]:
-    """Repair ``state`` step by step until the model trains; return fixes best first."""
-    ex = state.examine()
+def plan(
+    state: State, calls: Calls = Calls(), *, optimizer: Any = "adam", alternatives: int = 2,
+    exam: Examination | None = None,
+) -> list[Fix]:
+    """Repair ``state`` step by step until the model trains; return fixes best first.
+
+    ``exam`` is ``state.examine()`` when the caller already has it (it is not cheap on large models).
+    """
+    ex = exam if exam is not None else state.examine()
     if ex.diagnosis.ok:
         return []
     compile_args = CompileArgs(loss=state.loss if isinstance(state.loss, str) else None,
@@ -501,14 +507,17 @@ def _runs(state: State, ex: Examination, loss_after: float | None) -> bool:
 
 
 def state_for(model: Any, x: Any, y: Any = None, *, loss: Any = None) -> State:
-    """The starting state for the in-code API."""
-    ex = examine_model(model, x, y, loss=loss)
-    from kerasfix.sample import full_labels
+    """The starting state for the in-code API (nothing is run yet)."""
+    from kerasfix.sample import full_labels, take_sample
+    from kerasfix.structure import structure_of
 
+    structure = structure_of(model)
+    n_inputs = len(structure.model.inputs) if structure.kind == "functional" and structure.model is not None else 1
+    sample = take_sample(x, y, n_inputs=n_inputs)
     y_full = full_labels(y) if y is not None else None
     full_rows = int(np.shape(x)[0]) if isinstance(x, np.ndarray) and np.ndim(x) else None
     used_loss = loss if loss is not None else (None if isinstance(model, (list, tuple)) else getattr(model, "loss", None))
-    return State(ex.structure, used_loss, ex.sample, y_full, full_rows)
+    return State(structure, used_loss, sample, y_full, full_rows)
 
 
 def suggest_fixes(model: Any, x: Any, y: Any = None, *, loss: Any = None, optimizer: Any = "adam") -> list[Fix]:

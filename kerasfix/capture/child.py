@@ -186,7 +186,7 @@ def _analyse(captured: Any, hooks: Any, namespace: dict[str, Any], source: str, 
     diag = exam.diagnosis
     findings = list(diag.findings)
     opt_name = optimizer if isinstance(optimizer, str) else "adam"
-    fixes = plan(state, calls, optimizer=opt_name) if findings else []
+    fixes = plan(state, calls, optimizer=opt_name, exam=exam) if findings else []
     if script_error is not None and diag.ok and not captured.build_errors:
         unbuilt = _unbuilt_input_fix(model, state, script_error, opt_name)
         if unbuilt is None:
