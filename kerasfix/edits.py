@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import itertools
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -25,8 +24,6 @@ from kerasfix.types import (
     SetInputShape,
     SetLayerArgument,
 )
-
-_names = itertools.count(1)
 
 
 def positional_index(cls: type, name: str) -> int | None:
@@ -65,9 +62,13 @@ def _entries(s: Structure, entries: list[LayerEntry]) -> Structure:
     return replace(s, layers=tuple(entries), edited=True)
 
 
-def _new_layer_entry(edit: InsertLayer) -> LayerEntry:
+def _new_layer_entry(edit: InsertLayer, taken: set[str]) -> LayerEntry:
     kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in edit.layer.kwargs if k != "input_shape"}
-    name = f"{_snake(edit.layer.class_name)}_kerasfix_{next(_names)}"
+    base = f"{_snake(edit.layer.class_name)}_kerasfix"
+    name, n = base, 1
+    while name in taken:  # unique within the model, and the same on every rebuild
+        n += 1
+        name = f"{base}_{n}"
     return new_entry(edit.layer.class_name, kwargs, name)
 
 
@@ -78,7 +79,7 @@ def _snake(name: str) -> str:
 
 
 def _insert(s: Structure, edit: InsertLayer) -> Structure:
-    entry = _new_layer_entry(edit)
+    entry = _new_layer_entry(edit, {e.name for e in s.layers})
     if s.kind == "sequential":
         layers = list(s.layers)
         layers.insert(s.index(edit.before.name), entry)
