@@ -66,7 +66,7 @@ def main() -> None:
     print("\nsuggest_fixes against one fit step on the same sample (missing Flatten)")
     print(f"  {'model':<10} {'params':>9} {'suggest_fixes':>14} {'1 fit step':>11} {'ratio':>7}")
     for name, filters in (("small", 8), ("large", 128)):
-        def make():
+        def make(filters=filters):
             m = keras.Sequential([keras.Input((32, 32, 3)), layers.Conv2D(filters, 3, activation="relu"),
                                   layers.Conv2D(filters, 3, activation="relu"), layers.MaxPooling2D(),
                                   layers.Dense(10, activation="softmax")])
@@ -74,9 +74,9 @@ def main() -> None:
             return m
 
         xi, yi = RNG.random((32, 32, 32, 3)).astype("float32"), RNG.integers(0, 10, 32)
-        plan_t = timed(lambda: suggest_fixes(make(), xi, yi), args.repeat)
+        plan_t = timed(lambda xi=xi, yi=yi: suggest_fixes(make(), xi, yi), args.repeat)
 
-        def one_step():
+        def one_step(filters=filters, xi=xi, yi=yi):
             good = keras.Sequential([keras.Input((32, 32, 3)), layers.Conv2D(filters, 3, activation="relu"),
                                      layers.Conv2D(filters, 3, activation="relu"), layers.MaxPooling2D(),
                                      layers.Flatten(), layers.Dense(10, activation="softmax")])

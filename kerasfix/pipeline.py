@@ -296,7 +296,10 @@ def _try_fix(doc: Document, path: str, fix: Fix, options: Options) -> tuple[Fix,
         if not step.verified:
             step = replace(step, verified=True, applicability=applicability(step.edits, True))
         steps.append(step)
-        if not options.verify or not patch.changed:
+        if not patch.changed:
+            # The edit reads as already present, yet the script still has the fault: not a fix.
+            return "the fix is already in the source but the fault remains; nothing written"
+        if not options.verify:
             return _combined(steps), patch, None
         try:
             again = capture(path, source=doc.run_bytes(after), timeout=options.timeout, cwd=doc.cwd)

@@ -398,3 +398,21 @@ def test_sigkill_at_random_moments_leaves_either_the_old_file_or_the_new_one(tmp
         assert all(n.startswith(patch_mod.TEMP_PREFIX) for n in strays), strays
         for n in strays:
             os.unlink(work / n)
+
+
+def test_a_fix_that_changes_nothing_is_never_reported_as_fixed(tmp_path) -> None:
+    """The rewriter may judge a data edit already present (`x = x.T` written twice); the fault remains."""
+    from kerasfix.pipeline import Options, process
+
+    script = tmp_path / "transposed_twice.py"
+    script.write_text(
+        "import numpy as np\nimport keras\n\nrng = np.random.default_rng(0)\n"
+        "x = rng.random((64, 5)).astype('float32')\nx = x.T\ny = rng.random(64).astype('float32')\n"
+        "model = keras.Sequential([keras.Input(shape=(5,)), keras.layers.Dense(1)])\n"
+        "model.compile(optimizer='adam', loss='mse')\nmodel.fit(x, y, epochs=1, verbose=0)\n"
+    )
+    before = script.read_bytes()
+    result = process(str(script), Options(write=True))
+    assert result.status != "fixed"
+    assert any(f.kind == "data_shape_mismatch" for f in result.findings)
+    assert script.read_bytes() == before
