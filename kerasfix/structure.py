@@ -190,7 +190,7 @@ def structure_of(model: Any) -> Structure:
             "sequential", entries, input_shape, dtype, input_ref,
             custom_objects=_customs(raw), model=model, name=model.name,
         )
-    if isinstance(model, keras.Model) and getattr(model, "_functional", None) is not None or hasattr(model, "_nodes_by_depth"):
+    if isinstance(model, keras.Model) and hasattr(model, "_nodes_by_depth"):  # a Functional graph
         layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
         config = model.get_config()
         inputs = model.inputs

@@ -274,9 +274,8 @@ _UNBUILT = ("no defined output shape", "isn't built", "has not yet been built", 
 
 def _unbuilt_input_fix(model: Any, state: Any, script_error: dict[str, Any], optimizer: str) -> Any:
     """The script used the model before it knew its input shape: declare the shape from the data."""
-    from dataclasses import replace
-
-    from kerasfix.plan import applicability, train_step
+    from kerasfix.applicability import applicability
+    from kerasfix.plan import train_step
     from kerasfix.types import Finding, Fix, SetInputShape, Severity
 
     if getattr(model, "built", True) or not any(k in script_error["message"] for k in _UNBUILT):
@@ -297,8 +296,7 @@ def _unbuilt_input_fix(model: Any, state: Any, script_error: dict[str, Any], opt
     loss = train_step(new, optimizer) if new.examine().diagnosis.ok else None
     verified = loss is not None
     summary = f"declare the input shape {shape} before {first.name} (taken from the data)"
-    fix = Fix(finding, edits, summary, applicability(edits, verified), verified, loss_after=loss)
-    return replace(fix)
+    return Fix(finding, edits, summary, applicability(edits, verified), verified, loss_after=loss)
 
 
 def main() -> None:
