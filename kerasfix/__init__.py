@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from kerasfix.fix import Fix
+from kerasfix.kinds import Kind
 from kerasfix.types import (
     Applicability,
+    Diagnosis,
     Edit,
     Finding,
-    Fix,
     LayerRef,
     LayerTrace,
     Origin,
@@ -30,15 +32,18 @@ from kerasfix.types import (
 __version__ = "0.1.0"
 
 
-def diagnose(model: Any, x: Any, y: Any = None, *, loss: Any = None) -> Any:
+def diagnose(model: Any, x: Any, y: Any = None, *, loss: Any = None) -> Diagnosis:
     """Run ``model`` on a sample of ``x`` layer by layer and report what is wrong (a ``Diagnosis``)."""
     from kerasfix.diagnosis import diagnose as _diagnose
 
     return _diagnose(model, x, y, loss=loss)
 
 
-def suggest_fixes(model: Any, x: Any, y: Any = None, *, loss: Any = None, optimizer: Any = "adam") -> list[Fix]:
-    """Verified fixes for ``model`` on ``x``/``y``, best first; ``[]`` for a model that is fine."""
+def suggest_fixes(model: Any, x: Any, y: Any = None, *, loss: Any = None, optimizer: Any = None) -> list[Fix]:
+    """Verified fixes for ``model`` on ``x``/``y``, best first; ``[]`` for a model that is fine.
+
+    ``loss`` and ``optimizer`` default to what the model was compiled with.
+    """
     from kerasfix.plan import suggest_fixes as _suggest
 
     return _suggest(model, x, y, loss=loss, optimizer=optimizer)
@@ -67,9 +72,11 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 __all__ = [
     "Applicability",
+    "Diagnosis",
     "Edit",
     "Finding",
     "Fix",
+    "Kind",
     "LayerRef",
     "LayerTrace",
     "Origin",

@@ -10,8 +10,17 @@ from collections.abc import Sequence
 
 from kerasfix import pipeline
 from kerasfix.capture.runner import DEFAULT_TIMEOUT
-from kerasfix.output import FORMATS, colorize, render_github, render_json, render_sarif, render_text
-from kerasfix.pipeline import EXIT_ERROR, FileResult, InputError, Options, Report, collect
+from kerasfix.pipeline import InputError, Options, collect
+from kerasfix.report import (
+    EXIT_ERROR,
+    FORMATS,
+    FileResult,
+    Report,
+    render_github,
+    render_json,
+    render_sarif,
+    render_text,
+)
 
 EPILOG = """\
 exit codes:
@@ -113,7 +122,7 @@ def _run(args: argparse.Namespace) -> int:
     for r in report.results:  # a file that could not be analysed: its one line goes to stderr, in every format
         if r.status == "error":
             print(_one_line(r.message), file=err)
-    shown = Report([r for r in report.results if r.status != "error"], diff_mode=report.diff_mode)
+    shown = [r for r in report.results if r.status != "error"]
     fmt = args.output_format
     if fmt == "json":
         print(render_json(report))
@@ -131,13 +140,14 @@ def _run(args: argparse.Namespace) -> int:
                 if r.diff:
                     render_diff(r.diff, sys.stdout, color=sys.stdout.isatty())
             sys.stdout.flush()  # the diff before the summary on stderr, when both go to one terminal
-            text = render_text(shown, full=False)
+            text = render_text(shown, full=False, verbose=args.verbose)
             if text:
                 print(text, file=err)
         else:
-            text = render_text(shown, full=fmt == "full" and not args.quiet and not interactive)
+            text = render_text(shown, full=fmt == "full" and not args.quiet and not interactive, verbose=args.verbose,
+                               color=sys.stdout.isatty())
             if text:
-                print(colorize(text) if sys.stdout.isatty() else text)
+                print(text)
     if not args.quiet:
         print(f"kerasfix: {report.summary()}", file=err)
     return report.exit_code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -13,9 +14,9 @@ import numpy as np
 from kerasfix.structure import LayerEntry, Structure, build_model, new_entry, structure_of
 from kerasfix.types import (
     CastData,
+    CompileArgs,
     Edit,
     EncodeLabels,
-    Fix,
     InsertLayer,
     MoveLayer,
     RemoveLayerArgument,
@@ -73,8 +74,6 @@ def _new_layer_entry(edit: InsertLayer, taken: set[str]) -> LayerEntry:
 
 
 def _snake(name: str) -> str:
-    import re
-
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
@@ -169,16 +168,26 @@ def apply_data_edits(edits: Sequence[Edit], x: Any, y: Any = None) -> tuple[Any,
 
 
 def encode_labels(y: Any, how: str) -> np.ndarray:
+    """The labels re-encoded: ``label_encoder`` (ids 0..k-1 in sorted order), ``argmax`` or ``one_hot``."""
     arr = np.asarray(y)
     if how == "label_encoder":
-        from sklearn.preprocessing import LabelEncoder
-
-        return np.asarray(LabelEncoder().fit_transform(arr.ravel() if arr.ndim > 1 and arr.shape[1] == 1 else arr))
+        return encode_like(arr, arr)
     if how == "argmax":
         return np.asarray(arr.argmax(axis=-1))
     import keras
 
     return np.asarray(keras.utils.to_categorical(arr))
+
+
+def encode_like(y: Any, reference: Any) -> np.ndarray:
+    """``y`` encoded as 0..k-1 by a ``LabelEncoder`` fitted on ``reference`` (fit on train, transform the rest)."""
+    from sklearn.preprocessing import LabelEncoder
+
+    def column(a: Any) -> np.ndarray:
+        arr = np.asarray(a)
+        return arr.ravel() if arr.ndim > 1 and arr.shape[1] == 1 else arr
+
+    return np.asarray(LabelEncoder().fit(column(reference)).transform(column(y)))
 
 
 def reshape_data(a: Any, how: str) -> np.ndarray:
@@ -192,13 +201,13 @@ def reshape_data(a: Any, how: str) -> np.ndarray:
     return arr.reshape(-1, 1)
 
 
-def apply_fix_to_model(fix: Fix, model: Any) -> Any:
-    """A new model with ``fix``'s model edits, compiled like ``model`` (or with ``fix.compile_args``)."""
-    structure = apply_to_structure(structure_of(model), fix.edits)
+def apply_fix_to_model(edits: Sequence[Edit], compile_args: CompileArgs | None, model: Any) -> Any:
+    """A new model with the model ``edits``, compiled like ``model`` (or with ``compile_args``)."""
+    structure = apply_to_structure(structure_of(model), edits)
     if structure.kind == "functional":
         structure = replace(structure, edited=True)
     new = build_model(structure)
-    loss = compile_loss(fix.edits, _model_loss(model, fix))
+    loss = compile_loss(edits, _model_loss(model, compile_args))
     optimizer: Any = "adam"
     metrics: Any = None
     if not isinstance(model, (list, tuple)) and getattr(model, "compiled", False):
@@ -213,14 +222,14 @@ def apply_fix_to_model(fix: Fix, model: Any) -> Any:
         metrics = cfg.get("metrics")
         if metrics is not None:
             metrics = keras.saving.deserialize_keras_object(metrics)
-    elif fix.compile_args is not None and isinstance(fix.compile_args.optimizer, str):
-        optimizer = fix.compile_args.optimizer
+    elif compile_args is not None and isinstance(compile_args.optimizer, str):
+        optimizer = compile_args.optimizer
     if loss is not None:
         new.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     return new
 
 
-def _model_loss(model: Any, fix: Fix) -> Any:
+def _model_loss(model: Any, compile_args: CompileArgs | None) -> Any:
     if not isinstance(model, (list, tuple)) and getattr(model, "loss", None) is not None:
         return model.loss
-    return fix.compile_args.loss if fix.compile_args is not None else None
+    return compile_args.loss if compile_args is not None else None

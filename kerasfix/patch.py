@@ -11,7 +11,7 @@ import tempfile
 import tokenize
 from dataclasses import dataclass
 
-from kerasfix.types import Fix
+from kerasfix.fix import Fix
 
 
 class FileChangedError(Exception):

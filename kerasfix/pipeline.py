@@ -7,17 +7,19 @@ outcome is a ``FileResult``; nothing here prints or exits.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any
+
+import libcst
 
 from kerasfix.capture.runner import DEFAULT_TIMEOUT, CaptureError, capture
+from kerasfix.fix import Fix, combine
 from kerasfix.patch import FileChangedError, Patch, SourceFile
-from kerasfix.types import Applicability, Finding, Fix
-
-Status = Literal["clean", "findings", "fixed", "would_fix", "error"]
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+from kerasfix.report import FileResult, Status
+from kerasfix.rewrite import RewriteError, apply_edits
+from kerasfix.types import Applicability, Finding, Rejected
 
 
 @dataclass(frozen=True)
@@ -29,67 +31,6 @@ class Options:
     safe_only: bool = False
     timeout: float = DEFAULT_TIMEOUT
     verify: bool = True
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """The outcome for one file."""
-
-    path: str
-    status: Status
-    findings: tuple[Finding, ...] = ()
-    fixes: tuple[Fix, ...] = ()
-    applied: tuple[Fix, ...] = ()
-    held: tuple[Fix, ...] = ()
-    diff: str = ""
-    message: str = ""
-    diagnosis: str = ""
-    trains_after: bool | None = None
-    output: str = ""
-    detail: str = ""
-    patch: Patch | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def left(self) -> tuple[Finding, ...]:
-        """Findings not repaired by what was written (or would be, with ``--diff``)."""
-        if self.status in ("fixed", "would_fix"):
-            return ()
-        return self.findings
-
-
-@dataclass
-class Report:
-    """Collects file results; owns the summary line and the exit code (as black's Report does)."""
-
-    results: list[FileResult] = field(default_factory=list)
-    diff_mode: bool = False
-
-    def add(self, result: FileResult) -> None:
-        self.results.append(result)
-
-    @property
-    def exit_code(self) -> int:
-        if any(r.status == "error" for r in self.results):
-            return EXIT_ERROR
-        if any(r.left for r in self.results):
-            return EXIT_FINDINGS
-        if self.diff_mode and any(r.status == "would_fix" for r in self.results):
-            return EXIT_FINDINGS
-        return EXIT_CLEAN
-
-    def summary(self) -> str:
-        counts: dict[str, int] = {}
-        for r in self.results:
-            counts[r.status] = counts.get(r.status, 0) + 1
-        words = {
-            "fixed": "fixed", "would_fix": "would be fixed", "findings": "with findings left",
-            "clean": "clean", "error": "could not be analysed",
-        }
-        parts = [f"{n} file{'s' if n != 1 else ''} {words[s]}" for s, n in counts.items()]
-        held = sum(len(r.held) for r in self.results)
-        if held:
-            parts.append(f"{held} review fix{'es' if held != 1 else ''} held back (--safe-only)")
-        return ", ".join(parts) if parts else "no files"
 
 
 class InputError(Exception):
@@ -116,10 +57,6 @@ def collect(paths: list[str]) -> Iterator[str]:
 
 
 def _parse_error(text: str, path: str) -> str | None:
-    import warnings
-
-    import libcst
-
     try:  # Python's own parser first: it gives the true line and column, and rejects what it cannot run
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -232,22 +169,23 @@ def process(path: str, options: Options, progress: Callable[[str], None] = lambd
         return FileResult(path, "error", message=f"{path}: {exc}", output=exc.output, detail=exc.detail)
     findings = tuple(doc.show(f) for f in captured.findings)
     shown = tuple(doc.show_fix(f) for f in captured.fixes)
-    diag, out = captured.diagnosis, captured.output
+    base = FileResult(path, "findings", findings, shown, rejected=captured.rejected, diagnosis=captured.diagnosis,
+                      output=captured.output)
     if not findings:
-        return FileResult(path, "clean", trains_after=captured.trains, diagnosis=diag, output=out)
+        return replace(base, status="clean", trains_after=captured.trains)
     if not (options.write or options.diff):
-        return FileResult(path, "findings", findings, shown, diagnosis=diag, output=out)
+        return base
     fix, held = choose(captured.fixes, options.safe_only)
     candidates: tuple[Fix, ...] = (fix,) if fix is not None else ()
     if fix is None and captured.verify_by_rerun:
         # The model never got built, so the child could not verify: the patched script is the test.
         candidates = tuple(f for f in captured.fixes if f.edits)[:MAX_RERUN_CANDIDATES]
-    reasons: list[str] = []
+    rejected = list(captured.rejected)
     for candidate in candidates:
         progress(f"re-running the patched {path}")
         outcome = _try_fix(doc, path, candidate, options)
         if isinstance(outcome, str):
-            reasons.append(outcome)
+            rejected.append(Rejected(candidate.finding.kind, candidate.summary, outcome))
             continue
         verified, patch, trains = outcome
         if options.safe_only and verified.applicability != Applicability.SAFE:
@@ -258,12 +196,26 @@ def process(path: str, options: Options, progress: Callable[[str], None] = lambd
             try:
                 patch.write()
             except (FileChangedError, OSError) as exc:
-                return FileResult(path, "error", findings, shown, message=f"{path}: {exc}", diagnosis=diag, output=out)
-        return FileResult(path, status, findings, shown, (doc.show_fix(verified),), held, doc.diff(patch),
-                          trains_after=trains, patch=patch, diagnosis=diag, output=out)
-    message = f"{path}: {reasons[0]}" if reasons else ""
-    return FileResult(path, "findings", findings, shown, held=tuple(doc.show_fix(h) for h in held),
-                      message=message, diagnosis=diag, output=out)
+                return replace(base, status="error", message=f"{path}: {exc}", rejected=tuple(rejected))
+        return replace(base, status=status, applied=(doc.show_fix(verified),), held=held, diff=doc.diff(patch),
+                       trains_after=trains, patch=patch, rejected=tuple(rejected))
+    return replace(base, held=tuple(doc.show_fix(h) for h in held), rejected=tuple(rejected),
+                   why_not=_why_not(candidates, held, rejected, captured.fixes))
+
+
+def _why_not(tried: tuple[Fix, ...], held: tuple[Fix, ...], rejected: list[Rejected], fixes: tuple[Fix, ...]) -> str:
+    """One line: why nothing was written although something was found."""
+    if held and not tried:
+        return f"the fix changes what the model learns and --safe-only holds it back ({held[0].summary})"
+    if rejected:
+        last = rejected[-1]
+        what = f"{last.summary}: " if last.summary else ""
+        return f"{what}{last.reason}"
+    if held:
+        return "the verified fix is a review fix and --safe-only holds it back"
+    if fixes:
+        return "no candidate fix could be verified"
+    return "kerasfix has no repair for this fault"
 
 
 #: Re-running a script costs seconds: try this many unverified candidates at most.
@@ -281,10 +233,9 @@ def _try_fix(doc: Document, path: str, fix: Fix, options: Options) -> tuple[Fix,
     before it), and has a verified fix for it, that fix is written too and the
     script re-run again; the result is one combined fix whose steps are each
     stage (each step's edits refer to the script as it was before that step).
+    A fix becomes ``verified`` only here, by the re-run; ``--no-verify`` writes
+    only fixes already verified on the sample, and never a display fix.
     """
-    from kerasfix.applicability import applicability
-    from kerasfix.rewrite import RewriteError, apply_edits
-
     script, steps = doc.script, []
     step = fix
     for _ in range(MAX_CHAINED_FIXES):
@@ -293,37 +244,25 @@ def _try_fix(doc: Document, path: str, fix: Fix, options: Options) -> tuple[Fix,
             patch = doc.patch(after, step)
         except (RewriteError, ValueError) as exc:
             return f"the fix cannot be written into this source: {exc}"
-        if not step.verified:
-            step = replace(step, verified=True, applicability=applicability(step.edits, True))
         steps.append(step)
         if not patch.changed:
             # The edit reads as already present, yet the script still has the fault: not a fix.
-            return "the fix is already in the source but the fault remains; nothing written"
+            return "the fix is already in the source but the fault remains"
         if not options.verify:
-            return _combined(steps), patch, None
+            if all(s.verified and s.applicability != Applicability.DISPLAY for s in steps):
+                combined = combine(steps, verified=True)
+                return combined, doc.patch(after, combined), None
+            return "the fix is not verified and --no-verify does not re-run the script to verify it"
         try:
             again = capture(path, source=doc.run_bytes(after), timeout=options.timeout, cwd=doc.cwd)
         except CaptureError as exc:
             return f"the patched script did not verify: {exc}"
         if not again.findings and again.trains is not False:
-            combined = _combined(steps)
+            combined = combine(steps, verified=True)
             return combined, doc.patch(after, combined), again.trains
         follow, _ = choose(again.fixes, options.safe_only)
         if not again.findings or follow is None:
-            left = "; ".join(f.kind for f in again.findings) or "it does not train"
-            return f"the patched script did not verify ({left}); nothing written"
+            left = ", ".join(f.kind.value for f in again.findings) or "it does not train"
+            return f"the patched script did not verify ({left})"
         script, step = after, follow
-    return "the patched script still has findings after several fixes; nothing written"
-
-
-def _combined(steps: list[Fix]) -> Fix:
-    """One fix from the fixes written one after another."""
-    if len(steps) == 1:
-        return steps[0]
-    from kerasfix.applicability import applicability
-
-    edits = tuple(e for s in steps for e in s.edits)
-    flat = tuple(sub for s in steps for sub in (s.steps or (s,)))
-    summary = f"{len(flat)} fixes: " + "; ".join(s.summary for s in flat)
-    return Fix(steps[0].finding, edits, summary, applicability(edits, True), True, flat,
-               steps[0].compile_args, steps[-1].loss_after)
+    return "the patched script still has findings after several fixes"

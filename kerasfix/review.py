@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from kerasfix.patch import FileChangedError
-from kerasfix.pipeline import FileResult
+from kerasfix.report import FileResult
 
 PROMPT = "Apply this fix to {path}? [y,n,q,?] "
 HELP = "y - write this fix\nn - leave this file as it is\nq - quit; write nothing more\n? - this help\n"
@@ -36,8 +36,7 @@ def review(
             updated.append(_declined(result) if patch is not None and patch.changed else result)
             continue
         for fix in result.applied:
-            steps = fix.steps or (fix,)
-            for step in steps:
+            for step in fix.parts:
                 tag = "review: changes what the model learns" if step.applicability.value == "review" else "safe"
                 out.write(f"{result.path}: {step.finding.kind}: {step.finding.message}\n  fix [{tag}]: {step.summary}\n")
         render_diff(patch.diff(), out, color=color)
@@ -63,4 +62,4 @@ def review(
 
 
 def _declined(result: FileResult) -> FileResult:
-    return replace(result, status="findings", applied=(), diff="", message=f"{result.path}: fix not applied (declined)")
+    return replace(result, status="findings", applied=(), diff="", why_not="fix not applied (declined)")

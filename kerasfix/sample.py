@@ -135,3 +135,15 @@ def full_labels(y: Any) -> Any:
     if isinstance(y, (list, tuple)) and y and np.isscalar(y[0]):
         return np.asarray(y)
     return None
+
+
+def feature_shape(x: Any) -> tuple[int | None, ...] | None:
+    """The per-sample shape of an array of samples (batch axis dropped); None for anything else."""
+    if isinstance(x, np.ndarray):
+        return tuple(int(d) for d in x.shape[1:])
+    return None
+
+
+def row_count(x: Any) -> int | None:
+    """The number of samples in an in-memory array (None for lists of inputs, datasets, scalars)."""
+    return int(np.shape(x)[0]) if isinstance(x, np.ndarray) and np.ndim(x) else None

@@ -56,6 +56,8 @@ class Failure:
     message: str
     custom: bool
     stage: str  # "symbolic" | "forward" | "rebuild"
+    #: The layer's ``call`` returned None (a missing ``return``) instead of a tensor.
+    returned_none: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def _walk_sequential(structure: Structure, shape: tuple[int | None, ...] | None,
         if x is None or not hasattr(x, "shape"):
             exc2 = ValueError(f"layer {producer!r} returned {x!r} instead of a tensor")
             prev = structure.layers[i - 1] if i else entry
-            failure = Failure(i - 1, prev.ref, None, (), "ValueError", str(exc2), is_custom(prev.cls), "symbolic")
+            failure = Failure(i - 1, prev.ref, None, (), "ValueError", str(exc2), is_custom(prev.cls), "symbolic", True)
             return Walk(Trace(tuple(rows), input_spec, None, failure), None)
         try:
             y = _symbolic_call(layer, x, entry)
@@ -128,6 +130,7 @@ def _walk_sequential(structure: Structure, shape: tuple[int | None, ...] | None,
             failure = Failure(
                 i, entry.ref, producer, (spec_in,), "ValueError",
                 f"call() of layer {entry.name!r} returned None (a missing `return`?)", is_custom(entry.cls), "symbolic",
+                True,
             )
             return Walk(Trace(tuple(rows), input_spec, None, failure), None)
     output = spec_of(x) if hasattr(x, "shape") else None

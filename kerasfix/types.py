@@ -2,7 +2,8 @@
 
 Every type here is a frozen dataclass holding only plain values (no live Keras
 tensors, no CST nodes), so a diagnosis made in the capture child can be sent to
-the parent as JSON and rendered, rewritten or compared there.
+the parent as JSON and rendered, rewritten or compared there. This module
+imports nothing of kerasfix but the kind names.
 """
 
 from __future__ import annotations
@@ -12,10 +13,17 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kerasfix.kinds import Kind
+
 #: A value that can be written into source as a Python literal.
 LiteralValue = None | bool | int | float | str | tuple[Any, ...]
 
 Shape = tuple[int | None, ...]
+
+#: The model methods that take data (and where a script's data meets its model).
+DATA_METHODS: frozenset[str] = frozenset(
+    {"fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch"}
+)
 
 
 @dataclass(frozen=True)
@@ -45,14 +53,19 @@ class TensorSpec:
     dtype: str
 
     def __str__(self) -> str:
-        dims = ", ".join("None" if d is None else str(d) for d in self.shape)
-        if len(self.shape) == 1:
-            dims += ","
-        return f"({dims})"
+        return render_shape(self.shape)
 
     @property
     def rank(self) -> int:
         return len(self.shape)
+
+
+def render_shape(shape: Shape) -> str:
+    """``(None, 13, 13, 8)``; a 1-tuple keeps its comma."""
+    dims = ", ".join("None" if d is None else str(d) for d in shape)
+    if len(shape) == 1:
+        dims += ","
+    return f"({dims})"
 
 
 @dataclass(frozen=True)
@@ -86,22 +99,13 @@ class Severity(str, enum.Enum):
     WARNING = "warning"
 
 
-#: The stable finding kinds (what users grep for and CI matches on).
-FINDING_KINDS: tuple[str, ...] = (
-    "rank_mismatch",
-    "shape_mismatch",
-    "missing_input_shape",
-    "wrong_input_shape",
-    "dtype_mismatch",
-    "units_mismatch",
-    "loss_label_mismatch",
-    "activation_loss_mismatch",
-    "rank_silent",
-    "layer_order",
-    "data_shape_mismatch",
-    "spatial_too_small",
-    "custom_layer_error",
-)
+@dataclass(frozen=True)
+class Detail:
+    """The facts behind a finding, as plain values (one subclass per kind, beside its catalogue entry).
+
+    ``Finding.message``/``expected``/``actual`` are renderings of these facts for
+    people; the planner and the renderers read the detail, never the prose.
+    """
 
 
 @dataclass(frozen=True)
@@ -109,10 +113,10 @@ class Finding:
     """Something wrong with a model or its data, at one connection.
 
     ``layer`` is the consumer (the layer that received the wrong thing),
-    ``producer`` the layer feeding it, or ``"input"`` for the data.
+    ``producer`` the layer feeding it, or ``"input"``/``"labels"`` for the data.
     """
 
-    kind: str
+    kind: Kind
     message: str
     layer: str | None = None
     producer: str | None = None
@@ -120,9 +124,64 @@ class Finding:
     actual: str | None = None
     origin: Origin | None = None
     severity: Severity = Severity.ERROR
+    detail: Detail | None = None
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What ``diagnose`` found: the per-layer trace and the findings, most important first."""
+
+    findings: tuple[Finding, ...]
+    trace: tuple[LayerTrace, ...]
+    input: TensorSpec | None = None
+    output: TensorSpec | None = None
+    failing_layer: str | None = None
+    labels: str | None = None
+    loss: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing at all was found."""
+        return not self.findings
+
+    def table(self) -> str:
+        """The layer table alone: one row per layer, the failing row marked ``✗``, silent faults ``!``."""
+        header = ("", "layer", "class", "input", "output")
+        rows = []
+        if self.input is not None:
+            rows.append(("", "input", "", "", str(self.input)))
+        flagged = {f.layer: f.severity for f in reversed(self.findings) if f.layer}
+        for t in self.trace:
+            if t.error or t.layer.name == self.failing_layer or flagged.get(t.layer.name) == Severity.ERROR:
+                mark = "✗"
+            elif t.layer.name in flagged:
+                mark = "!"
+            else:
+                mark = ""
+            outputs = "error" if t.error else _specs(t.outputs)
+            rows.append((mark, t.layer.name, t.layer.class_name, _specs(t.inputs), outputs))
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        if self.labels or self.loss:
+            lines.append(f"labels: {self.labels or '-'}; loss: {self.loss or '-'}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        lines = [self.table()]
+        if self.ok:
+            lines.append("no problems found")
+        for f in self.findings:
+            where = f"{f.origin}: " if f.origin else ""
+            lines.append(f"{where}{f.severity.value}: {f.kind}: {f.message}")
+        return "\n".join(lines)
+
+
+def _specs(specs: tuple[TensorSpec, ...]) -> str:
+    return ", ".join(str(s) for s in specs) if specs else "-"
 
 
 # ---------------------------------------------------------------------------
@@ -296,6 +355,18 @@ Edit = (
     | ReshapeData
 )
 
+EDIT_TYPES: tuple[type, ...] = (
+    InsertLayer,
+    MoveLayer,
+    SetLayerArgument,
+    RemoveLayerArgument,
+    SetInputShape,
+    SetCompileArgument,
+    CastData,
+    EncodeLabels,
+    ReshapeData,
+)
+
 DATA_EDITS = (CastData, EncodeLabels, ReshapeData)
 
 
@@ -324,40 +395,20 @@ class CompileArgs:
 
 
 @dataclass(frozen=True)
-class Fix:
-    """A verified (or, if not, display-only) set of edits for one finding.
+class Calls:
+    """Where ``compile`` and the data call (``fit``, ``predict``…) were made in source (None in the in-code API)."""
 
-    ``steps`` holds the single-finding fixes a combined plan was made from.
-    """
+    compile: Origin | None = None
+    fit: Origin | None = None
 
-    finding: Finding
-    edits: tuple[Edit, ...]
+
+@dataclass(frozen=True)
+class Rejected:
+    """A candidate fix that was tried and not kept, and why (one sentence)."""
+
+    kind: Kind
     summary: str
-    applicability: Applicability
-    verified: bool
-    steps: tuple[Fix, ...] = ()
-    compile_args: CompileArgs | None = None
-    loss_after: float | None = None
-
-    @property
-    def changes_data(self) -> bool:
-        return any(isinstance(e, DATA_EDITS) for e in self.edits)
-
-    def apply(self, model: Any) -> Any:
-        """Return a new model with this fix's model edits applied, compiled like the original.
-
-        ``model`` may also be the list of layers the fix was planned for. The
-        given model is never modified.
-        """
-        from kerasfix.edits import apply_fix_to_model
-
-        return apply_fix_to_model(self, model)
-
-    def apply_data(self, x: Any, y: Any = None) -> tuple[Any, Any]:
-        """Return ``(x, y)`` changed as this fix's data edits say (unchanged otherwise)."""
-        from kerasfix.edits import apply_data_edits
-
-        return apply_data_edits(self.edits, x, y)
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -396,109 +447,28 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
-_EDIT_TYPES: dict[str, type] = {
-    str(t.__dataclass_fields__["kind"].default): t
-    for t in (
-        InsertLayer,
-        MoveLayer,
-        SetLayerArgument,
-        RemoveLayerArgument,
-        SetInputShape,
-        SetCompileArgument,
-        CastData,
-        EncodeLabels,
-        ReshapeData,
-    )
-}
-
-
-def _tuplify(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_tuplify(v) for v in value)
-    return value
-
-
-def origin_from_json(d: dict[str, Any] | None) -> Origin | None:
-    return None if d is None else Origin(**d)
-
-
-def layer_ref_from_json(d: dict[str, Any] | None) -> LayerRef | None:
-    if d is None:
-        return None
-    return LayerRef(d["name"], d["class_name"], origin_from_json(d.get("origin")))
-
-
-def finding_from_json(d: dict[str, Any]) -> Finding:
-    return Finding(
-        kind=d["kind"],
-        message=d["message"],
-        layer=d.get("layer"),
-        producer=d.get("producer"),
-        expected=d.get("expected"),
-        actual=d.get("actual"),
-        origin=origin_from_json(d.get("origin")),
-        severity=Severity(d.get("severity", "error")),
-    )
-
-
-def edit_from_json(d: dict[str, Any]) -> Edit:
-    cls = _EDIT_TYPES[d["kind"]]
-    kwargs: dict[str, Any] = {}
-    for name, value in d.items():
-        if name in ("before", "layer", "target") and isinstance(value, dict) and "class_name" in value and "name" in value and "kwargs" not in value:
-            kwargs[name] = layer_ref_from_json(value)
-        elif name == "layer" and isinstance(value, dict) and "kwargs" in value:
-            kwargs[name] = LayerSpec(value["class_name"], tuple((k, _tuplify(v)) for k, v in value["kwargs"]))
-        elif name == "call":
-            kwargs[name] = origin_from_json(value)
-        else:
-            kwargs[name] = _tuplify(value)
-    edit: Edit = cls(**kwargs)
-    return edit
-
-
-def compile_args_from_json(d: dict[str, Any] | None) -> CompileArgs | None:
-    if d is None:
-        return None
-    return CompileArgs(
-        loss=_tuplify(d.get("loss")),
-        optimizer=_tuplify(d.get("optimizer")),
-        metrics=tuple(d.get("metrics") or ()),
-        from_logits=bool(d.get("from_logits")),
-        origin=origin_from_json(d.get("origin")),
-    )
-
-
-def fix_from_json(d: dict[str, Any]) -> Fix:
-    return Fix(
-        finding=finding_from_json(d["finding"]),
-        edits=tuple(edit_from_json(e) for e in d["edits"]),
-        summary=d["summary"],
-        applicability=Applicability(d["applicability"]),
-        verified=bool(d["verified"]),
-        steps=tuple(fix_from_json(s) for s in d.get("steps", ())),
-        compile_args=compile_args_from_json(d.get("compile_args")),
-        loss_after=d.get("loss_after"),
-    )
-
-
 __all__ = [
     "Applicability",
+    "Calls",
     "CastData",
     "CompileArgs",
     "DATA_EDITS",
+    "DATA_METHODS",
+    "Detail",
+    "Diagnosis",
+    "EDIT_TYPES",
     "Edit",
     "EncodeLabels",
-    "FINDING_KINDS",
     "Finding",
-    "Fix",
     "InsertLayer",
+    "Kind",
     "LayerRef",
     "LayerSpec",
     "LayerTrace",
     "LiteralValue",
     "MoveLayer",
     "Origin",
+    "Rejected",
     "RemoveLayerArgument",
     "ReshapeData",
     "SetCompileArgument",
@@ -508,8 +478,7 @@ __all__ = [
     "Shape",
     "TensorSpec",
     "TextEdit",
-    "finding_from_json",
-    "fix_from_json",
     "render_literal",
+    "render_shape",
     "to_jsonable",
 ]

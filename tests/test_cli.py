@@ -161,7 +161,8 @@ def test_json_output_parses_and_has_the_documented_shape(files, cached, capsys) 
     assert code == 2 and doc["exit_code"] == 2
     assert set(doc) == {"files", "summary", "exit_code"}
     assert doc["summary"] == "1 file with findings left, 1 file clean, 1 file could not be analysed"
-    keys = {"path", "status", "message", "findings", "fixes", "applied", "held", "diff", "trains_after"}
+    keys = {"path", "status", "message", "why_not", "findings", "fixes", "applied", "held", "rejected", "diff",
+            "trains_after"}
     assert [set(f) for f in doc["files"]] == [keys] * 3
     safe, clean, broken = doc["files"]
     assert (safe["path"], safe["status"], clean["status"], broken["status"]) == (
@@ -264,3 +265,44 @@ def test_a_closed_stdout_is_not_a_traceback(files) -> None:
         os.close(write_end)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr
+
+
+# -- why nothing was written, and --no-verify ---------------------------------------------------------
+
+CUSTOM = FIXTURES / "custom_layer_error" / "weights_wrong_way_round.py"
+FUNCTIONAL = FIXTURES / "rank_mismatch" / "functional_conv_no_channel.py"
+
+
+def test_when_nothing_is_written_one_line_says_why_and_verbose_lists_what_was_tried(tmp_path, capsys) -> None:
+    path = tmp_path / "custom.py"
+    shutil.copyfile(CUSTOM, path)
+    code, out, err = run(capsys, "apply", "-v", str(path))
+    assert code == 1 and path.read_bytes() == CUSTOM.read_bytes()
+    why = [line for line in out.splitlines() if line.startswith(f"{path}: nothing written: ")]
+    assert why == [f"{path}: nothing written: kerasfix has no repair for this fault"]
+    assert f"{path}: tried custom_layer_error: (no candidate) — rejected: kerasfix has no repair for this fault" in out
+
+
+def test_rejected_candidates_travel_from_the_child_with_their_reasons(tmp_path) -> None:
+    # Two valid paddings exist for the collapsing pools: both are tried; every rejected one says why.
+    path = tmp_path / "pools.py"
+    shutil.copyfile(FIXTURES / "spatial_too_small" / "too_many_pools.py", path)
+    result = pipeline.process(str(path), pipeline.Options())
+    assert result.status == "findings" and result.fixes
+    assert all(r.reason and r.kind for r in result.rejected)
+
+
+def test_no_verify_never_writes_an_unverified_fix(tmp_path, capsys) -> None:
+    # The functional model fails to connect: its candidates can only be verified by re-running the script.
+    path = tmp_path / "functional.py"
+    shutil.copyfile(FUNCTIONAL, path)
+    code, out, err = run(capsys, "apply", "--no-verify", str(path))
+    assert code == 1 and path.read_bytes() == FUNCTIONAL.read_bytes()
+    assert "--no-verify does not re-run the script to verify it" in out
+    # A fix verified on the sample is written with --no-verify, marked as it is (never upgraded past it).
+    safe = tmp_path / "cnn.py"
+    shutil.copyfile(CNN, safe)
+    code, out, err = run(capsys, "apply", "--no-verify", "--json", str(safe))
+    doc = json.loads(out)
+    assert code == 0 and safe.read_bytes() == CNN_FIXED.read_bytes()
+    assert [f["verified"] for f in doc["files"][0]["fixes"]][0] is True

@@ -7,15 +7,19 @@ with no ``.fixed.py`` is a correct script that must come back clean.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import Case, fixture_cases
+from conftest import FIXTURES, Case, fixture_cases
 
+from kerasfix import faults, suggest_fixes
 from kerasfix.pipeline import Options, process
-from kerasfix.types import FINDING_KINDS
+from kerasfix.types import to_jsonable
 
 CASES = fixture_cases()
 BUGGY = [c for c in CASES if c.kind is not None]
@@ -34,6 +38,7 @@ def test_buggy_fixture_is_found_and_repaired(case: Case, tmp_path) -> None:
     result = process(path, Options(write=True))
     kinds = {(f.kind, f.origin.line if f.origin else None) for f in result.findings}
     assert (case.kind, case.line) in kinds, f"{result.status}: {result.message} {kinds}"
+    _same_through_both_doors(case, result)
     after = (tmp_path / case.path.name).read_bytes()
     if case.unfixable:
         assert result.status == "findings"
@@ -48,6 +53,61 @@ def test_buggy_fixture_is_found_and_repaired(case: Case, tmp_path) -> None:
     assert run.returncode == 0, run.stderr[-2000:]
 
 
+def _without_positions(tree: Any) -> Any:
+    """A finding or fix as data, without source positions (the two doors see the file at different paths)."""
+    if isinstance(tree, dict):
+        # loss_after is a measurement (one step from random weights), not part of the fix.
+        return {k: _without_positions(v) for k, v in tree.items() if k not in ("origin", "call", "loss_after")}
+    if isinstance(tree, list):
+        return [_without_positions(v) for v in tree]
+    return tree
+
+
+def _run_in_process(path: Path) -> Any:
+    """Run a fixture here under the capture hooks, up to its first data call (what a user holds in a session)."""
+    import keras
+
+    from kerasfix.capture.hooks import Hooks, StopCapture
+
+    keras.backend.clear_session()  # automatic layer names start afresh, as in the child
+
+    source = path.read_text(encoding="utf-8")
+    hooks = Hooks(str(path), source.splitlines())
+    cwd = os.getcwd()
+    os.chdir(path.parent)
+    try:
+        with hooks as captured:
+            try:
+                exec(compile(source, str(path), "exec"), {"__name__": "__main__", "__file__": str(path)})
+            except StopCapture:
+                pass
+            except Exception:  # the script dies where its model fails to connect: that is the case looked at
+                pass
+    finally:
+        os.chdir(cwd)
+    return captured
+
+
+def _same_through_both_doors(case: Case, result: Any) -> None:
+    """``suggest_fixes(model, x, y)`` on the model and data the script holds gives what ``kerasfix apply`` found."""
+    entry = faults.entry(case.kind or "")
+    captured = _run_in_process(case.path)
+    if captured.call is None:
+        # Nothing a user could hand to suggest_fixes: the model failed to connect (a Functional model is never
+        # made), or the fault is how the script uses an unbuilt model.
+        assert captured.call_failure is not None or entry.script_only, "the script never reached a data call"
+        return
+    model, x, y = captured.call["model"], captured.call["x"], captured.call["y"]
+    fixes = suggest_fixes(model, x, y)
+    from kerasfix.diagnosis import diagnose
+
+    assert _without_positions(to_jsonable(diagnose(model, x, y).findings)) == _without_positions(
+        to_jsonable(result.findings))
+    if result.fixes:
+        assert fixes, "kerasfix apply has a fix that suggest_fixes does not"
+        assert _without_positions(to_jsonable(fixes[0])) == _without_positions(to_jsonable(result.fixes[0]))
+
+
 @pytest.mark.parametrize("case", CLEAN, ids=lambda c: c.id)
 def test_clean_fixture_has_no_findings(case: Case, tmp_path) -> None:
     path = _copy(case, tmp_path)
@@ -56,9 +116,15 @@ def test_clean_fixture_has_no_findings(case: Case, tmp_path) -> None:
     assert result.trains_after is True
 
 
-def test_every_finding_kind_has_a_buggy_and_a_fixed_fixture() -> None:
-    by_kind = {c.kind for c in BUGGY if c.fixed is not None or c.unfixable}
-    missing = [k for k in FINDING_KINDS if k not in by_kind]
-    assert missing == []
+def test_catalogue_and_fixture_folders_match_both_ways() -> None:
+    """Every catalogue entry has its folder with a buggy script and what it must become; every folder is a kind."""
+    kinds = {e.kind.value for e in faults.CATALOGUE}
+    folders = {p.name for p in FIXTURES.iterdir() if p.is_dir()} - {"clean", "notebooks"}
+    assert folders - kinds == set(), "fixture folders that name no kind in the catalogue"
+    for e in faults.CATALOGUE:
+        in_folder = [c for c in BUGGY if c.path.parent.name == e.fixtures]
+        assert in_folder, f"no buggy fixture in fixtures/{e.fixtures}/"
+        assert all(c.kind == e.kind.value for c in in_folder), f"a fixture in fixtures/{e.fixtures}/ expects another kind"
+        assert any(c.fixed is not None or c.unfixable for c in in_folder), e.kind
     for case in BUGGY:
         assert case.unfixable or case.fixed is not None, case.id

@@ -19,6 +19,19 @@ import time
 import traceback
 from typing import Any
 
+from kerasfix import faults
+from kerasfix.capture.hooks import Hooks, StopCapture, char_col
+from kerasfix.diagnosis import examine
+from kerasfix.faults.base import Context
+from kerasfix.faults.data import usage_error
+from kerasfix.losses import loss_info
+from kerasfix.plan import plan, train_step, unverified_fixes
+from kerasfix.problem import problem_for
+from kerasfix.sample import Sample, SampleError
+from kerasfix.structure import Structure, entry_for, is_custom, layer_ref
+from kerasfix.trace import Failure, Trace, clean_message, spec_of
+from kerasfix.types import Calls, Diagnosis, Origin, to_jsonable
+
 
 def _fit_args_from_source(source: str, namespace: dict[str, Any]) -> tuple[Any, Any] | None:
     """When the script died before ``fit``, evaluate the names it would have passed."""
@@ -64,8 +77,6 @@ def _compile_args_from_source(source: str) -> dict[str, Any]:
 
 def _call_origin_from_source(source: str, path: str, method: str) -> Any:
     """Where the script calls ``.<method>(...)`` (its first such call), for a call the script died before making."""
-    from kerasfix.capture.hooks import char_col
-    from kerasfix.types import Origin
 
     try:
         tree = ast.parse(source)
@@ -87,7 +98,6 @@ def _script_error(exc: BaseException, path: str) -> dict[str, Any]:
     for frame in traceback.extract_tb(exc.__traceback__):
         if os.path.abspath(frame.filename) == os.path.abspath(path):
             line = frame.lineno
-    from kerasfix.trace import clean_message
 
     return {"type": type(exc).__name__, "message": clean_message(exc), "line": line}
 
@@ -103,7 +113,6 @@ def run(result_path: str, script: str, source_file: str | None) -> dict[str, Any
 
     import keras  # noqa: F401  (imported before the hooks so its own layers are not recorded)
 
-    from kerasfix.capture.hooks import Hooks, StopCapture
 
     namespace: dict[str, Any] = {"__name__": "__main__", "__file__": script, "__builtins__": __builtins__}
     if script.endswith(".ipynb"):
@@ -136,12 +145,6 @@ def _decode(raw: bytes) -> str:
 
 
 def _analyse(captured: Any, hooks: Any, namespace: dict[str, Any], source: str, script_error: Any) -> dict[str, Any]:
-    import numpy as np
-
-    from kerasfix.plan import Calls, State, plan, train_step
-    from kerasfix.sample import SampleError, full_labels, take_sample
-    from kerasfix.structure import structure_of
-    from kerasfix.types import to_jsonable
 
     call = captured.call
     model = call["model"] if call else None
@@ -165,46 +168,37 @@ def _analyse(captured: Any, hooks: Any, namespace: dict[str, Any], source: str, 
     compile_kwargs, compile_origin = captured.compile_kwargs.get(id(model), ({}, None))
     if not compile_kwargs and script_error is not None:
         compile_kwargs = _compile_args_from_source(source)
-    loss = compile_kwargs.get("loss", getattr(model, "loss", None))
-    optimizer = compile_kwargs.get("optimizer", "adam")
-    try:
-        structure = structure_of(model)
-        n_inputs = len(model.inputs) if structure.kind == "functional" else 1
-        sample = take_sample(x, y, n_inputs=n_inputs)
-    except (TypeError, SampleError) as exc:
-        return {"status": "unsupported", "reason": str(exc)}
-    y_full = full_labels(y) if y is not None else sample.y
-    full_rows = int(np.shape(x)[0]) if isinstance(x, np.ndarray) and np.ndim(x) else None
-    state = State(structure, loss, sample, y_full, full_rows)
     fit_origin = call["origin"] if call else None
+    unbuilt = None
     if script_error is not None:
         # The script died before compile/fit: their positions come from the source instead.
         compile_origin = compile_origin or _call_origin_from_source(source, hooks.path, "compile")
         fit_origin = fit_origin or _call_origin_from_source(source, hooks.path, "fit")
-    calls = Calls(compile=compile_origin, fit=fit_origin)
-    exam = state.examine()
+        if not captured.build_errors:
+            unbuilt = usage_error(script_error["message"], bool(getattr(model, "built", True)))
+    try:
+        problem = problem_for(
+            model, x, y, loss=compile_kwargs.get("loss"), optimizer=compile_kwargs.get("optimizer"),
+            calls=Calls(compile=compile_origin, fit=fit_origin), usage_error=unbuilt,
+        )
+    except (TypeError, SampleError) as exc:
+        return {"status": "unsupported", "reason": str(exc)}
+    exam = examine(problem)
     diag = exam.diagnosis
-    findings = list(diag.findings)
-    opt_name = optimizer if isinstance(optimizer, str) else "adam"
-    fixes = plan(state, calls, optimizer=opt_name, exam=exam) if findings else []
-    if script_error is not None and diag.ok and not captured.build_errors:
-        unbuilt = _unbuilt_input_fix(model, state, script_error, opt_name)
-        if unbuilt is None:
-            return {"status": "script_error"}
-        findings, fixes = [unbuilt.finding], [unbuilt]
-    trains = None
-    loss_value = None
-    if diag.ok and state.sample.y is not None:
-        loss_value = train_step(state, opt_name)
-        trains = loss_value is not None
+    if script_error is not None and diag.ok:
+        return {"status": "script_error"}
+    result = plan(problem, exam) if not diag.ok else None
+    trains = loss_value = None
+    if diag.ok and problem.sample.y is not None:
+        step = train_step(problem)
+        trains = not isinstance(step, str)
+        loss_value = step if isinstance(step, float) else None
     return {
         "status": "ok",
         "method": call["method"] if call else None,
-        "findings": to_jsonable(findings),
-        "fixes": to_jsonable(fixes),
-        "trace": to_jsonable(diag.trace),
-        "diagnosis": str(diag),
-        "calls": to_jsonable(calls),
+        "diagnosis": to_jsonable(diag),
+        "fixes": to_jsonable(result.fixes if result else ()),
+        "rejected": to_jsonable(result.rejected if result else ()),
         "trains": trains,
         "loss": loss_value,
     }
@@ -213,24 +207,12 @@ def _analyse(captured: Any, hooks: Any, namespace: dict[str, Any], source: str, 
 def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseException]) -> dict[str, Any]:
     """A Functional model that failed to connect: the script died there, so there is no model to rebuild.
 
-    The finding is exact; the candidate fixes are unverified here and are
-    verified by the parent, which re-runs the patched script.
+    The finding is exact; the catalogue's candidate fixes cannot be pruned
+    here (there is no model), so they are verified by the parent, which
+    re-runs the patched script.
     """
     import keras
 
-    from kerasfix.edits import positional_index
-    from kerasfix.findings import RECURRENT, classify_failure
-    from kerasfix.structure import is_custom, layer_ref
-    from kerasfix.trace import Failure, Trace, clean_message, spec_of
-    from kerasfix.types import (
-        Applicability,
-        Fix,
-        InsertLayer,
-        LayerSpec,
-        SetInputShape,
-        SetLayerArgument,
-        to_jsonable,
-    )
 
     layer, args, exc = call_failure
     tensors = [t for a in args for t in (a if isinstance(a, (list, tuple)) else [a])]
@@ -242,61 +224,22 @@ def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseExceptio
         -1, layer_ref(layer), "input" if from_input else (producer.name if producer else None), specs,
         type(exc).__name__, clean_message(exc), is_custom(type(layer)), "symbolic",
     )
-    finding = classify_failure(failure, Trace((), None, None, failure), [])
-    candidates: list[tuple[Any, ...]] = []
-    consumer = layer_ref(layer)
-    if finding.kind == "rank_mismatch" and len(specs) == 1 and finding.expected:
-        needed = int(finding.expected.split()[-1])
-        extra = (1,) * max(needed - specs[0].rank, 0)
-        if producer is not None and type(producer).__name__ in RECURRENT and not getattr(producer, "return_sequences", True):
-            candidates.append((SetLayerArgument(layer_ref(producer), "return_sequences", True,
-                                                positional_index(type(producer), "return_sequences")),))
-        if from_input and extra:
-            candidates.append((SetInputShape(layer_ref(producer), tuple(specs[0].shape[1:]) + extra),))
-        if extra and all(d is not None for d in specs[0].shape[1:]):
-            target = tuple(specs[0].shape[1:]) + extra
-            candidates.append((InsertLayer(consumer, LayerSpec("Reshape", (("target_shape", target),))),))
-    elif finding.kind == "spatial_too_small":
-        candidates.append((SetLayerArgument(consumer, "padding", "same", positional_index(type(layer), "padding")),))
-    fixes = [
-        Fix(finding, edits, "; ".join(e.describe() for e in edits), Applicability.DISPLAY, False)
-        for edits in candidates
-    ]
+    finding = faults.classify_failure(failure, [])
+    # The part of the graph that the failing call saw: the consumer, and its producer or the Input feeding it.
+    if from_input and producer is not None:
+        structure = Structure("functional", (entry_for(layer),), tuple(producer.batch_shape[1:]),
+                              input_ref=layer_ref(producer))
+    else:
+        entries = tuple(entry_for(lyr) for lyr in ([producer] if producer is not None else []) + [layer])
+        structure = Structure("functional", entries, None)
+    trace = Trace((), None, None, failure)
+    ctx = Context(structure, Sample(None, None, 0), loss_info(None), trace=trace)
+    fixes = unverified_fixes(finding, ctx, Calls())
+    diag = Diagnosis((finding,), (), failing_layer=layer.name)
     return {
-        "status": "ok", "method": None, "findings": to_jsonable([finding]), "fixes": to_jsonable(fixes),
-        "trace": [], "diagnosis": str(finding), "calls": None, "trains": None, "loss": None,
-        "verify_by_rerun": True,
+        "status": "ok", "method": None, "diagnosis": to_jsonable(diag), "fixes": to_jsonable(fixes),
+        "rejected": [], "trains": None, "loss": None, "verify_by_rerun": True,
     }
-
-
-_UNBUILT = ("no defined output shape", "isn't built", "has not yet been built", "not yet built", "unbuilt")
-
-
-def _unbuilt_input_fix(model: Any, state: Any, script_error: dict[str, Any], optimizer: str) -> Any:
-    """The script used the model before it knew its input shape: declare the shape from the data."""
-    from kerasfix.applicability import applicability
-    from kerasfix.plan import train_step
-    from kerasfix.types import Finding, Fix, SetInputShape, Severity
-
-    if getattr(model, "built", True) or not any(k in script_error["message"] for k in _UNBUILT):
-        return None
-    s = state.structure
-    x = state.sample.x
-    if s.kind != "sequential" or not s.layers or s.input_ref is None or not hasattr(x, "shape"):
-        return None
-    shape = tuple(int(d) for d in x.shape[1:])
-    first = s.layers[0].ref
-    finding = Finding(
-        "missing_input_shape",
-        f"the model has no input shape, so it is not built when the script uses it ({script_error['message']})",
-        first.name, "input", f"an input shape such as {shape}", "none", first.origin, Severity.ERROR,
-    )
-    edits = (SetInputShape(s.input_ref, shape),)
-    new = state.apply(edits)
-    loss = train_step(new, optimizer) if new.examine().diagnosis.ok else None
-    verified = loss is not None
-    summary = f"declare the input shape {shape} before {first.name} (taken from the data)"
-    return Fix(finding, edits, summary, applicability(edits, verified), verified, loss_after=loss)
 
 
 def main() -> None:

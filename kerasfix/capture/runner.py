@@ -19,7 +19,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from kerasfix.types import Finding, Fix, finding_from_json, fix_from_json
+from kerasfix.fix import Fix
+from kerasfix.serialize import diagnosis_from_json, fix_from_json, rejected_from_json
+from kerasfix.types import Diagnosis, Finding, Rejected
 
 DEFAULT_TIMEOUT = 120.0
 _OUTPUT_TAIL = 4000
@@ -38,9 +40,9 @@ class CaptureError(Exception):
 class CaptureResult:
     """What the child found in the script."""
 
-    findings: tuple[Finding, ...]
+    diagnosis: Diagnosis | None
     fixes: tuple[Fix, ...]
-    diagnosis: str
+    rejected: tuple[Rejected, ...]
     trains: bool | None
     loss: float | None
     method: str | None
@@ -50,6 +52,10 @@ class CaptureResult:
     #: The model failed while being built, so the child could not verify its candidate
     #: fixes: the pipeline verifies them by re-running the patched script.
     verify_by_rerun: bool = False
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.diagnosis.findings if self.diagnosis is not None else ()
 
 
 def _child_env() -> dict[str, str]:
@@ -181,9 +187,9 @@ def _result(data: dict[str, Any], output: str) -> CaptureResult:
     if status == "unsupported":
         raise CaptureError(f"kerasfix cannot analyse this model or data: {data.get('reason')}", output)
     return CaptureResult(
-        findings=tuple(finding_from_json(f) for f in data.get("findings", [])),
+        diagnosis=diagnosis_from_json(data.get("diagnosis")),
         fixes=tuple(fix_from_json(f) for f in data.get("fixes", [])),
-        diagnosis=data.get("diagnosis", ""),
+        rejected=tuple(rejected_from_json(r) for r in data.get("rejected", [])),
         trains=data.get("trains"),
         loss=data.get("loss"),
         method=data.get("method"),

@@ -1,0 +1,125 @@
+"""What a catalogue entry is made of, and what its detectors and candidate generators look at."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kerasfix.kinds import Family, Kind
+from kerasfix.labels import LabelInfo
+from kerasfix.losses import LossInfo
+from kerasfix.sample import Sample
+from kerasfix.structure import LayerEntry, Structure
+from kerasfix.trace import Failure, Trace
+from kerasfix.types import Applicability, Calls, Detail, Edit, Finding, LayerRef, Origin, Severity, Shape
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a detector or candidate generator may look at, for one model and its data.
+
+    Made twice by the diagnosis: before the trace (``trace`` is None; only the
+    structure and the data are known) and after it (output, labels as judged, loss).
+    """
+
+    structure: Structure
+    sample: Sample
+    loss: LossInfo
+    labels: LabelInfo | None = None
+    full_rows: int | None = None
+    #: The per-sample shape of the features (None for multi-input or non-array data).
+    data_shape: Shape | None = None
+    trace: Trace | None = None
+    output_layer: LayerRef | None = None
+    output_activation: str | None = None
+    units: int | None = None
+    #: The labels the label detectors judge (string labels already encoded as ids).
+    y: Any = None
+    #: The model's output on the sample (numpy), when it ran.
+    output: Any = None
+    #: What the loss raised on (labels, output), if anything.
+    loss_error: str | None = None
+    #: How the script used the model before it was built ("… isn't built"), if it did.
+    usage_error: str | None = None
+
+    def entry(self, name: str | None) -> LayerEntry | None:
+        """The structure's entry for a layer name (None for ``input``/``labels``/unknown)."""
+        return self.structure.entry(name) if name else None
+
+    def output_entry(self, finding: Finding) -> LayerEntry | None:
+        """The layer a label/loss finding is about: its own layer, else the model's output layer."""
+        return self.entry(finding.layer) or self.structure.output_entry
+
+
+class Stage(enum.Enum):
+    """When a detector runs: on the data before the trace, on the traced model, or after all others."""
+
+    DATA = "data"
+    MODEL = "model"
+    LATE = "late"
+
+
+#: ``detect(ctx, found_so_far)``: found_so_far are the findings of kinds earlier in the catalogue.
+DetectFn = Callable[[Context, Sequence[Finding]], list[Finding]]
+#: ``classify(failure, classes_of_the_layers)``: a finding for the first broken connection, or None.
+ClassifyFn = Callable[[Failure, Sequence[str]], Finding | None]
+#: ``candidates(finding, ctx, calls)``: edit sets to try, best first.
+CandidateFn = Callable[[Finding, Context, Calls], list[tuple[Edit, ...]]]
+
+
+@dataclass(frozen=True)
+class Detector:
+    """A silent-fault detector and the stage it runs at."""
+
+    stage: Stage
+    detect: DetectFn
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One kind of fault: what it is (for people), how it is found, and what is tried to repair it.
+
+    After ruff's rule documentation: a summary, why it matters, a before/after
+    example and the applicability of its usual fix. ``fixtures`` is the folder
+    under ``fixtures/`` holding buggy scripts of this kind and what they become.
+    """
+
+    kind: Kind
+    family: Family
+    detail: type[Detail]
+    summary: str
+    explanation: str
+    before: str
+    after: str
+    fix: str
+    applicability: Applicability
+    classify: ClassifyFn | None = None
+    detectors: tuple[Detector, ...] = ()
+    candidates: CandidateFn | None = None
+    #: Found only from a script's run (how it uses the model), never from a model and data alone.
+    script_only: bool = False
+
+    @property
+    def fixtures(self) -> str:
+        return self.kind.value
+
+
+def finding(
+    kind: Kind,
+    message: str,
+    detail: Detail,
+    *,
+    layer: str | None = None,
+    producer: str | None = None,
+    expected: str | None = None,
+    actual: str | None = None,
+    origin: Origin | None = None,
+    severity: Severity = Severity.ERROR,
+) -> Finding:
+    """A ``Finding`` (keyword arguments only: the positional order of ``Finding`` is easy to get wrong)."""
+    return Finding(kind, message, layer, producer, expected, actual, origin, severity, detail)
+
+
+__all__ = ["CandidateFn", "ClassifyFn", "Context", "DetectFn", "Detector", "Entry", "Stage", "finding"]

@@ -1,0 +1,374 @@
+"""The data family: features and labels that do not fit the model as they arrive.
+
+Real Stack Overflow programs fail as often on the data side as on the model
+side (one sample without its batch axis, string labels, a batch axis declared
+in ``input_shape``), and the data is usually what the user means: these kinds
+are found before the model is traced, and repaired first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from kerasfix.faults.base import Context, Detector, Entry, Stage, finding
+from kerasfix.kinds import Family, Kind
+from kerasfix.trace import Failure
+from kerasfix.types import (
+    Applicability,
+    Calls,
+    CastData,
+    Detail,
+    Edit,
+    EncodeLabels,
+    Finding,
+    ReshapeData,
+    SetInputShape,
+    Shape,
+    render_shape,
+)
+
+# ---------------------------------------------------------------------------
+# dtype_mismatch
+
+
+@dataclass(frozen=True)
+class DtypeDetail(Detail):
+    """``which`` data has a dtype Keras refuses: text or Python objects."""
+
+    which: Literal["x", "y"]
+    dtype: str
+    what: Literal["strings", "objects"]
+    #: The features are numbers stored as objects/strings, so a cast repairs them.
+    convertible: bool
+
+
+def _is_text(arr: np.ndarray) -> bool:
+    return arr.dtype.kind in "US" or (arr.dtype.kind == "O" and arr.size > 0 and isinstance(arr.flat[0], (str, bytes)))
+
+
+def detect_dtype(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
+    out: list[Finding] = []
+    x, y, s = ctx.sample.x, ctx.sample.y, ctx.structure
+    ref = s.input_ref
+    if isinstance(x, np.ndarray) and x.dtype.kind in "OUS":
+        try:
+            np.asarray(x, dtype=np.float32)
+            convertible = True
+        except (TypeError, ValueError):
+            convertible = False
+        what: Literal["strings", "objects"] = "strings" if x.dtype.kind in "US" else "objects"
+        words = "strings" if what == "strings" else "Python objects"
+        out.append(finding(
+            Kind.DTYPE_MISMATCH,
+            f"the features are an array of {words} (dtype {x.dtype}); Keras needs numbers"
+            + ("" if convertible else " and they do not convert to float"),
+            DtypeDetail("x", str(x.dtype), what, convertible),
+            layer=ref.name if ref else None, producer="input", expected="float32", actual=str(x.dtype),
+            origin=ref.origin if ref else None,
+        ))
+    if isinstance(y, np.ndarray) and _is_text(y):
+        out_entry = s.output_entry
+        out.append(finding(
+            Kind.DTYPE_MISMATCH,
+            f"the labels are strings (dtype {y.dtype}); Keras needs numeric class ids",
+            DtypeDetail("y", str(y.dtype), "strings", False),
+            layer=out_entry.name if out_entry else None, producer="labels", expected="integer class ids",
+            actual=str(y.dtype), origin=out_entry.ref.origin if out_entry else None,
+        ))
+    return out
+
+
+def dtype_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
+    assert isinstance(f.detail, DtypeDetail)
+    if f.detail.which == "y":
+        return [(EncodeLabels("label_encoder", calls.fit),)]
+    return [(CastData("x", "float32", calls.fit),)]
+
+
+DTYPE = Entry(
+    Kind.DTYPE_MISMATCH, Family.DATA, DtypeDetail,
+    summary="features or labels of a dtype Keras cannot train on (strings, Python objects)",
+    explanation=(
+        "Keras trains on numbers. String class labels ('cat', 'dog') must become integer ids, and features "
+        "read as objects (a CSV column of numbers stored as text, a ragged list) must be cast to float32. "
+        "Keras 3 casts int32 and float64 data itself: only text and objects are refused."
+    ),
+    before='y = np.array(["cat", "dog", "cat"])\nmodel.fit(x, y)',
+    after='y = LabelEncoder().fit_transform(y)\nmodel.fit(x, y)',
+    fix="encode string labels with LabelEncoder (review: changes the labels); cast numeric features to float32 (safe)",
+    applicability=Applicability.SAFE,
+    detectors=(Detector(Stage.DATA, detect_dtype),),
+    candidates=dtype_candidates,
+)
+
+
+# ---------------------------------------------------------------------------
+# Declared input against the data: shared reading.
+
+
+def compatible(declared: Shape, data: Shape) -> bool:
+    """Would Keras accept data of shape ``data`` for an input declared as ``declared``?"""
+    def same(a: Shape, b: Shape) -> bool:
+        return len(a) == len(b) and all(d is None or e is None or d == e for d, e in zip(a, b, strict=True))
+
+    if same(declared, data):
+        return True
+    # Functional._adjust_input_rank adds or drops one trailing axis of size 1.
+    if len(declared) == len(data) + 1 and declared[-1] == 1 and same(declared[:-1], data):
+        return True
+    return len(data) == len(declared) + 1 and data[-1] == 1 and same(declared, data[:-1])
+
+
+def _multi_input(ctx: Context) -> bool:
+    s, x = ctx.structure, ctx.sample.x
+    return s.kind == "functional" and len(s.inputs) > 1 and isinstance(x, list) and len(x) == len(s.inputs)
+
+
+def _one_unbatched_sample(ctx: Context) -> bool:
+    """``predict(image)``: one sample without its batch axis reads as ``full_rows`` samples."""
+    declared, data = ctx.structure.input_shape, ctx.data_shape
+    return (
+        declared is not None and data is not None and ctx.sample.y is None and ctx.full_rows is not None
+        and compatible(declared, (ctx.full_rows, *data))
+    )
+
+
+def _transposed(ctx: Context) -> bool:
+    """2-D features of (features, samples): each "sample" is as wide as the model's input is samples."""
+    declared, data = ctx.structure.input_shape, ctx.data_shape
+    return (
+        declared is not None and data is not None and not compatible(declared, data)
+        and len(data) == 1 and len(declared) == 1 and ctx.sample.y is not None and ctx.full_rows == declared[0]
+    )
+
+
+# ---------------------------------------------------------------------------
+# data_shape_mismatch
+
+
+@dataclass(frozen=True)
+class DataShapeDetail(Detail):
+    """The data, not the model, is off: one sample without its batch axis, or (features, samples)."""
+
+    cause: Literal["missing_batch_axis", "transposed"]
+    declared: Shape
+    #: The data's per-sample shape as passed (for a missing batch axis: the whole sample's shape).
+    data: Shape
+
+
+def detect_data_shape(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
+    if _multi_input(ctx) or ctx.structure.input_shape is None or ctx.data_shape is None:
+        return []
+    declared, data, ref = ctx.structure.input_shape, ctx.data_shape, ctx.structure.input_ref
+    batch = render_shape((None, *declared))
+    if _one_unbatched_sample(ctx):
+        assert ctx.full_rows is not None
+        whole = (ctx.full_rows, *data)
+        return [finding(
+            Kind.DATA_SHAPE_MISMATCH,
+            f"one sample of shape {whole} was passed without its batch axis; the model expects a batch of shape {batch}",
+            DataShapeDetail("missing_batch_axis", declared, whole),
+            layer=ref.name if ref else None, producer="input", expected=batch, actual=str(whole),
+            origin=ref.origin if ref else None,
+        )]
+    if _transposed(ctx):
+        return [finding(
+            Kind.DATA_SHAPE_MISMATCH,
+            f"the data looks transposed: {data} features per sample, {ctx.full_rows} samples",
+            DataShapeDetail("transposed", declared, data),
+            layer=ref.name if ref else None, producer="input", expected=str(declared), actual=str(data),
+            origin=ref.origin if ref else None,
+        )]
+    return []
+
+
+def data_shape_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
+    assert isinstance(f.detail, DataShapeDetail)
+    if f.detail.cause == "transposed":
+        return [(ReshapeData("x", "transpose", calls.fit),)]
+    return [(ReshapeData("x", "add_batch", calls.fit),)]
+
+
+DATA_SHAPE = Entry(
+    Kind.DATA_SHAPE_MISMATCH, Family.DATA, DataShapeDetail,
+    summary="the data, not the model, has the wrong shape: a sample without its batch axis, transposed features",
+    explanation=(
+        "Keras reads the first axis of the data as the batch. `model.predict(image)` on a single (28, 28, 1) "
+        "image reads it as 28 samples of (28, 1) and fails with a misleading 'negative dimension' error; "
+        "features stored as (features, samples) train one sample per feature. The fix goes on the data."
+    ),
+    before="model.predict(x_test[0])",
+    after="model.predict(np.expand_dims(x_test[0], 0))",
+    fix="add the batch axis (safe) or transpose the data (review)",
+    applicability=Applicability.SAFE,
+    detectors=(Detector(Stage.DATA, detect_data_shape),),
+    candidates=data_shape_candidates,
+)
+
+
+# ---------------------------------------------------------------------------
+# wrong_input_shape
+
+
+@dataclass(frozen=True)
+class InputShapeDetail(Detail):
+    """The declared input disagrees with the data (or cannot size the weights)."""
+
+    cause: Literal["batch_axis_included", "mismatch", "undefined_axis"]
+    declared: Shape | None
+    data: Shape | None
+    #: For a multi-input model: which ``Input``.
+    input: str | None = None
+
+
+def detect_input_shape(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
+    s, x = ctx.structure, ctx.sample.x
+    if _multi_input(ctx):
+        out = []
+        for (ref, want), arr in zip(s.inputs, x, strict=True):
+            got = tuple(int(d) for d in np.shape(arr)[1:])
+            if not compatible(want, got):
+                out.append(finding(
+                    Kind.WRONG_INPUT_SHAPE,
+                    f"input {ref.name} declares shape {want} but each sample of its data has shape {got}",
+                    InputShapeDetail("mismatch", want, got, ref.name),
+                    layer=ref.name, producer="input", expected=render_shape((None, *want)),
+                    actual=render_shape((None, *got)), origin=ref.origin,
+                ))
+        return out
+    declared, data, declared_by = s.input_shape, ctx.data_shape, s.input_ref
+    if declared is None or data is None or compatible(declared, data):
+        return []
+    if _one_unbatched_sample(ctx) or _transposed(ctx):
+        return []  # the data is off, not the declaration (data_shape_mismatch)
+    rows = ctx.full_rows
+    if rows is not None and len(declared) == len(data) + 1 and declared[0] == rows:
+        cause: Literal["batch_axis_included", "mismatch"] = "batch_axis_included"
+        msg = f"the declared input shape {declared} includes the batch axis ({rows} samples); each sample has shape {data}"
+    else:
+        cause = "mismatch"
+        msg = f"the model declares input shape {declared} but each sample of the data has shape {data}"
+    return [finding(
+        Kind.WRONG_INPUT_SHAPE, msg, InputShapeDetail(cause, declared, data),
+        layer=declared_by.name if declared_by else None, producer="input", expected=render_shape((None, *declared)),
+        actual=render_shape((None, *data)), origin=declared_by.origin if declared_by else None,
+    )]
+
+
+def classify_input_shape(failure: Failure, classes: Sequence[str]) -> Finding | None:
+    if failure.custom or "must be fully-defined" not in failure.message:
+        return None
+    consumer = failure.layer
+    actual = str(failure.inputs[0]) if failure.inputs else None
+    return finding(
+        Kind.WRONG_INPUT_SHAPE,
+        f"the declared input shape has an unknown (None) axis that {consumer.name} needs to size its weights",
+        InputShapeDetail("undefined_axis", failure.inputs[0].shape[1:] if failure.inputs else None, None),
+        layer=consumer.name, producer="input", expected="a fully defined shape", actual=actual,
+        origin=consumer.origin,
+    )
+
+
+def input_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
+    """Declare the input the data has (for a multi-input model, on the ``Input`` that disagrees)."""
+    s, x = ctx.structure, ctx.sample.x
+    if _multi_input(ctx):
+        for ref, arr in zip((r for r, _ in s.inputs), x, strict=True):
+            if ref.name == f.layer:
+                return [(SetInputShape(ref, tuple(int(d) for d in np.shape(arr)[1:])),)]
+        return []
+    target = s.input_ref or (s.layers[0].ref if s.layers else None)
+    if ctx.data_shape is None or target is None:
+        return []
+    return [(SetInputShape(target, ctx.data_shape),)]
+
+
+WRONG_INPUT = Entry(
+    Kind.WRONG_INPUT_SHAPE, Family.DATA, InputShapeDetail,
+    summary="the declared input shape disagrees with the data (often `input_shape=X.shape`, batch axis included)",
+    explanation=(
+        "`input_shape` and `keras.Input(shape=…)` describe one sample, without the batch axis. "
+        "`input_shape=X.shape` declares the number of samples as an extra axis: the model then builds for data "
+        "it never gets, sometimes with hundreds of millions of parameters, and fails at `fit`."
+    ),
+    before="layers.Dense(64, input_shape=X_train.shape)",
+    after="layers.Dense(64, input_shape=X_train.shape[1:])",
+    fix="declare the data's per-sample shape (safe)",
+    applicability=Applicability.SAFE,
+    classify=classify_input_shape,
+    detectors=(Detector(Stage.DATA, detect_input_shape),),
+    candidates=input_candidates,
+)
+
+
+# ---------------------------------------------------------------------------
+# missing_input_shape
+
+
+@dataclass(frozen=True)
+class MissingInputDetail(Detail):
+    """The script used the model (summary, output_shape…) before it knew its input."""
+
+    data: Shape | None
+    error: str
+
+
+def detect_missing_input(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
+    s = ctx.structure
+    if ctx.usage_error is None or found or s.kind != "sequential" or not s.layers or ctx.data_shape is None:
+        return []
+    first = s.layers[0].ref
+    shape = ctx.data_shape
+    return [finding(
+        Kind.MISSING_INPUT_SHAPE,
+        f"the model has no input shape, so it is not built when the script uses it ({ctx.usage_error})",
+        MissingInputDetail(shape, ctx.usage_error),
+        layer=first.name, producer="input", expected=f"an input shape such as {shape}", actual="none",
+        origin=first.origin,
+    )]
+
+
+#: How Keras says a model was used before it was built (``summary()``, ``output_shape``, ``count_params()``).
+_UNBUILT = ("no defined output shape", "isn't built", "has not yet been built", "not yet built", "unbuilt")
+
+
+def usage_error(message: str, model_built: bool) -> str | None:
+    """The script's error, when it is Keras refusing to use a model that is not built yet (else None)."""
+    if model_built or not any(k in message for k in _UNBUILT):
+        return None
+    return message
+
+
+MISSING_INPUT = Entry(
+    Kind.MISSING_INPUT_SHAPE, Family.DATA, MissingInputDetail,
+    summary="the model is used (summary, output_shape, weights) before it knows its input shape",
+    explanation=(
+        "A Sequential model without an `Input` is built at its first `fit`/`predict`. Until then "
+        "`model.summary()`, `model.output_shape` or `model.count_params()` fail with 'not built'. Declaring the "
+        "input shape builds the model where it is defined."
+    ),
+    before="model = keras.Sequential([layers.Dense(10)])\nmodel.summary()",
+    after="model = keras.Sequential([keras.Input(shape=(8,)), layers.Dense(10)])\nmodel.summary()",
+    fix="declare the input shape, taken from the data (safe)",
+    applicability=Applicability.SAFE,
+    detectors=(Detector(Stage.LATE, detect_missing_input),),
+    candidates=input_candidates,
+    script_only=True,
+)
+
+
+ENTRIES = (DTYPE, DATA_SHAPE, WRONG_INPUT, MISSING_INPUT)
+
+__all__ = [
+    "DataShapeDetail",
+    "DtypeDetail",
+    "ENTRIES",
+    "InputShapeDetail",
+    "MissingInputDetail",
+    "compatible",
+    "usage_error",
+]

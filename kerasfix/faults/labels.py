@@ -1,0 +1,384 @@
+"""The labels family: the output layer, the loss and the labels against one another.
+
+Each detector is a pure function of the label analysis (``kerasfix.labels``),
+the loss (``kerasfix.losses``) and the output head (units, activation): no
+TensorFlow runs here. They are asked in catalogue order, so that several
+independent faults are reported at once: does the loss fit the label encoding;
+do the output units fit the number of classes; and (only when both do) does the
+output activation fit the loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from kerasfix.edits import positional_index
+from kerasfix.faults.base import Context, Detector, Entry, Stage, finding
+from kerasfix.kinds import Family, Kind
+from kerasfix.losses import BINARY_CE, CATEGORICAL_CE, SPARSE_CE
+from kerasfix.structure import LayerEntry
+from kerasfix.types import (
+    Applicability,
+    Calls,
+    Detail,
+    Edit,
+    EncodeLabels,
+    Finding,
+    SetCompileArgument,
+    SetLayerArgument,
+    Severity,
+    render_shape,
+)
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+_REGRESSION_LOSSES = ("mean_squared_error", "mean_absolute_error")
+
+
+def _head(ctx: Context) -> tuple[Any, int] | None:
+    """The output layer and its units, when the label detectors can judge them."""
+    if ctx.labels is None or ctx.units is None or ctx.output_layer is None or ctx.loss.name is None:
+        return None
+    return ctx.output_layer, ctx.units
+
+
+def _label_finding(ctx: Context, kind: Kind, message: str, detail: Detail, expected: str | None,
+                   actual: str | None, severity: Severity) -> Finding:
+    out = ctx.output_layer
+    assert out is not None
+    return finding(kind, message, detail, layer=out.name, expected=expected, actual=actual, origin=out.origin,
+                   severity=severity)
+
+
+def _shape(y: Any) -> str:
+    return render_shape(tuple(int(d) for d in np.shape(y))) if y is not None else "?"
+
+
+def _set(entry: LayerEntry, name: str, value: Any) -> SetLayerArgument:
+    return SetLayerArgument(entry.ref, name, value, positional_index(entry.cls, name))
+
+
+def _loss(name: str, calls: Calls) -> SetCompileArgument:
+    return SetCompileArgument("loss", name, calls.compile)
+
+
+# ---------------------------------------------------------------------------
+# loss_label_mismatch
+
+
+LossCause = Literal[
+    "sparse_on_one_hot", "categorical_on_ids", "bce_on_multiclass_one_unit", "bce_on_multiclass",
+    "bce_binary_many_units", "bce_on_one_hot", "regression_on_classes", "loss_fails",
+]
+
+
+@dataclass(frozen=True)
+class LossLabelDetail(Detail):
+    """The loss does not fit how the labels are encoded."""
+
+    cause: LossCause
+    loss: str | None
+    encoding: str | None
+    units: int | None
+    n_classes: int | None
+    #: What the loss raised on (labels, output), for ``loss_fails``.
+    error: str | None = None
+
+
+def detect_loss(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
+    head = _head(ctx)
+    if head is None or ctx.labels is None:
+        return []
+    _, units = head
+    labels, loss, act = ctx.labels, ctx.loss, ctx.output_activation
+    enc, n = labels.encoding, labels.n_classes or 0
+    sev_crash = ERROR if ctx.loss_error is not None else WARNING
+
+    def add(cause: LossCause, message: str, expected: str, actual: str, severity: Severity) -> list[Finding]:
+        detail = LossLabelDetail(cause, loss.name, enc, units, labels.n_classes)
+        return [_label_finding(ctx, Kind.LOSS_LABEL_MISMATCH, message, detail, expected, actual, severity)]
+
+    if loss.name == SPARSE_CE and enc == "one_hot":
+        return add("sparse_on_one_hot",
+                   f"the labels are one-hot over {labels.width} classes but the loss is sparse_categorical_crossentropy, "
+                   "which wants integer class ids", "integer class ids (N,)", f"one-hot labels (N, {labels.width})", ERROR)
+    if loss.name == CATEGORICAL_CE and enc == "sparse" and units > 1:
+        return add("categorical_on_ids",
+                   "the labels are integer class ids but the loss is categorical_crossentropy, which wants one-hot labels",
+                   f"one-hot labels (N, {units})", f"integer labels {_shape(ctx.y)}", sev_crash)
+    if loss.name == BINARY_CE and enc == "sparse" and n > 2:
+        if units == 1:
+            return add("bce_on_multiclass_one_unit",
+                       f"binary_crossentropy on {labels.describe()}: with one sigmoid unit the loss goes negative and "
+                       "the model learns nothing about the classes",
+                       f"{n} softmax units with sparse_categorical_crossentropy", "1 unit with binary_crossentropy", WARNING)
+        return add("bce_on_multiclass",
+                   f"binary_crossentropy on {labels.describe()} with {units} outputs: this is a multi-class problem",
+                   "sparse_categorical_crossentropy", "binary_crossentropy", sev_crash)
+    if loss.name == BINARY_CE and enc == "sparse" and units > 1:
+        return add("bce_binary_many_units", f"binary labels against {units} output units with binary_crossentropy",
+                   "1 sigmoid unit (or sparse_categorical_crossentropy)", f"{units} units", sev_crash)
+    if loss.name == BINARY_CE and enc == "one_hot" and act == "softmax" and units > 2:
+        return add("bce_on_one_hot",
+                   f"binary_crossentropy on one-hot labels over {units} classes with a softmax output: use categorical_crossentropy",
+                   "categorical_crossentropy", "binary_crossentropy", WARNING)
+    if loss.name in _REGRESSION_LOSSES and enc == "sparse" and units > 1 and act == "softmax":
+        return add("regression_on_classes",
+                   f"{loss.name} compares {labels.describe()} of shape {_shape(ctx.y)} with a {units}-way softmax by "
+                   "broadcasting: this is a classification problem", "sparse_categorical_crossentropy", loss.name, WARNING)
+    return []
+
+
+def detect_loss_error(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
+    """A loss that raises on (labels, output) that no other detector explained."""
+    if ctx.loss_error is None or any(f.severity == ERROR for f in found):
+        return []
+    out = ctx.output_layer
+    detail = LossLabelDetail("loss_fails", ctx.loss.name, ctx.labels.encoding if ctx.labels else None, ctx.units,
+                             ctx.labels.n_classes if ctx.labels else None, ctx.loss_error)
+    return [finding(Kind.LOSS_LABEL_MISMATCH, f"the loss fails on the labels and the model output: {ctx.loss_error}",
+                    detail, layer=out.name if out else None, origin=out.origin if out else None)]
+
+
+def loss_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
+    """The loss that fits the labels (or the labels re-encoded for the loss)."""
+    labels, out_entry = ctx.labels, ctx.output_entry(f)
+    name = ctx.loss.name
+    if labels is None or out_entry is None:
+        return [(_loss(SPARSE_CE, calls),), (_loss(CATEGORICAL_CE, calls),)]
+    act = out_entry.get("activation")
+    softmax = () if act == "softmax" else (_set(out_entry, "activation", "softmax"),)
+    if name == SPARSE_CE and labels.encoding == "one_hot":
+        return [(_loss(CATEGORICAL_CE, calls),), (EncodeLabels("argmax", calls.fit),)]
+    if name == CATEGORICAL_CE and labels.encoding == "sparse":
+        return [(_loss(SPARSE_CE, calls),), (EncodeLabels("one_hot", calls.fit),)]
+    if name == BINARY_CE and labels.encoding == "sparse":
+        n = labels.n_classes or 2
+        units = out_entry.get("units")
+        if n > 2 and units == 1:
+            return [(_set(out_entry, "units", n), *softmax, _loss(SPARSE_CE, calls))]
+        if n > 2:
+            return [(_loss(SPARSE_CE, calls), *softmax)]
+        return [(_loss(SPARSE_CE, calls), *softmax), (_set(out_entry, "units", 1), _set(out_entry, "activation", "sigmoid"))]
+    if name == BINARY_CE and labels.encoding == "one_hot":
+        return [(_loss(CATEGORICAL_CE, calls),)]
+    if labels.encoding == "sparse":
+        return [(_loss(SPARSE_CE, calls), *softmax)]
+    if labels.encoding == "one_hot":
+        return [(_loss(CATEGORICAL_CE, calls), *softmax)]
+    return []
+
+
+LOSS_LABEL = Entry(
+    Kind.LOSS_LABEL_MISMATCH, Family.LABELS, LossLabelDetail,
+    summary="the loss does not fit the labels: categorical CE on integer ids, sparse CE on one-hot, BCE on many classes",
+    explanation=(
+        "`sparse_categorical_crossentropy` wants integer class ids, `categorical_crossentropy` one-hot rows, "
+        "`binary_crossentropy` 0/1 targets. The wrong pairing crashes at the first step, or — BCE on ten classes "
+        "with one sigmoid unit, MSE on class ids — trains without an error on a meaningless objective."
+    ),
+    before='model.compile(loss="categorical_crossentropy")\nmodel.fit(x, y_ids)',
+    after='model.compile(loss="sparse_categorical_crossentropy")\nmodel.fit(x, y_ids)',
+    fix="the loss that fits the labels, or re-encode the labels (review)",
+    applicability=Applicability.REVIEW,
+    detectors=(Detector(Stage.MODEL, detect_loss), Detector(Stage.LATE, detect_loss_error)),
+    candidates=loss_candidates,
+)
+
+
+# ---------------------------------------------------------------------------
+# units_mismatch
+
+
+UnitsCause = Literal["one_hot_width", "negative_ids", "not_from_zero", "fewer", "more"]
+
+
+@dataclass(frozen=True)
+class UnitsDetail(Detail):
+    """The output units against the number of classes."""
+
+    cause: UnitsCause
+    units: int
+    #: The units the labels call for (None when the ids themselves are off).
+    needed: int | None
+
+
+def detect_units(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
+    head = _head(ctx)
+    if head is None or ctx.labels is None:
+        return []
+    out_layer, units = head
+    labels, loss = ctx.labels, ctx.loss
+    # BCE with one unit on multi-class ids: the loss fix (n softmax units) covers the units too.
+    if loss.name == BINARY_CE and units == 1 and any(f.kind is Kind.LOSS_LABEL_MISMATCH for f in found):
+        return []
+    name, enc = out_layer.name, labels.encoding
+
+    def add(cause: UnitsCause, needed: int | None, message: str, expected: str, actual: str,
+            severity: Severity) -> list[Finding]:
+        return [_label_finding(ctx, Kind.UNITS_MISMATCH, message, UnitsDetail(cause, units, needed), expected,
+                               actual, severity)]
+
+    if enc in ("one_hot", "multilabel") and loss.is_cross_entropy and labels.width and labels.width != units:
+        return add("one_hot_width", labels.width,
+                   f"{name} has {units} output units but the one-hot labels have {labels.width} columns",
+                   f"{labels.width} units", f"{units} units", ERROR)
+    # Integer class ids meet the output units under the sparse loss (or after the loss is fixed to it).
+    if enc != "sparse" or labels.max_label is None or loss.name not in (SPARSE_CE, CATEGORICAL_CE):
+        return []
+    if loss.name == CATEGORICAL_CE and units == 1:
+        return []
+    needed = int(labels.max_label) + 1
+    n = labels.n_classes or 0
+    if labels.min_label is not None and labels.min_label < 0:
+        return add("negative_ids", None,
+                   f"the labels include negative class id {int(labels.min_label)}; class ids must be 0..{units - 1}",
+                   f"class ids 0..{units - 1}", labels.describe(), ERROR)
+    if needed > units and not labels.contiguous_from_zero and n <= units:
+        return add("not_from_zero", None,
+                   f"{name} has {units} output units but the labels run {int(labels.min_label or 0)}..{needed - 1}: "
+                   f"class ids must be 0..{units - 1}", f"class ids 0..{units - 1}", labels.describe(), ERROR)
+    if needed > units:
+        return add("fewer", needed, f"{name} has {units} output units but the labels have {needed} classes (ids up to {needed - 1})",
+                   f"{needed} units", f"{units} units", ERROR)
+    if units > n and labels.complete and labels.contiguous_from_zero and units > 1:
+        return add("more", n,
+                   f"{name} has {units} output units but the labels have only {n} classes: {units - n} outputs are never trained",
+                   f"{n} units", f"{units} units", WARNING)
+    return []
+
+
+def units_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
+    """Units from the labels' cardinality (after encoding ids that do not start at 0)."""
+    out_entry, labels = ctx.output_entry(f), ctx.labels
+    if out_entry is None or labels is None:
+        return []
+    if labels.encoding in ("one_hot", "multilabel") and labels.width:
+        return [(_set(out_entry, "units", labels.width),)]
+    if labels.encoding != "sparse" or labels.n_classes is None:
+        return []
+    cands: list[tuple[Edit, ...]] = []
+    n = labels.n_classes
+    needed = int(labels.max_label or 0) + 1
+    act = out_entry.get("activation")
+    if not labels.contiguous_from_zero:
+        encode: tuple[Edit, ...] = (EncodeLabels("label_encoder", calls.fit),)
+        units = out_entry.get("units")
+        cands.append(encode if units == n else encode + (_set(out_entry, "units", n),))
+    target = n if labels.contiguous_from_zero else needed
+    edits: tuple[Edit, ...] = (_set(out_entry, "units", target),)
+    if act in ("sigmoid", "linear", None) and target > 1 and ctx.loss.name == SPARSE_CE and not ctx.loss.from_logits:
+        edits += (_set(out_entry, "activation", "softmax"),)
+    cands.append(edits)
+    return cands
+
+
+UNITS = Entry(
+    Kind.UNITS_MISMATCH, Family.LABELS, UnitsDetail,
+    summary="output units ≠ number of classes (a crash if fewer, silent if more)",
+    explanation=(
+        "A classifier needs one output per class. With fewer units Keras fails at run time on the first label "
+        "out of range (on CPU; a GPU gives NaN); with more, it trains without a word and the extra outputs are "
+        "never targeted."
+    ),
+    before="layers.Dense(10, activation='softmax')  # labels 0..4",
+    after="layers.Dense(5, activation='softmax')",
+    fix="set units from the labels (review)",
+    applicability=Applicability.REVIEW,
+    detectors=(Detector(Stage.MODEL, detect_units),),
+    candidates=units_candidates,
+)
+
+
+# ---------------------------------------------------------------------------
+# activation_loss_mismatch
+
+
+ActivationCause = Literal[
+    "softmax_one_unit", "activation_with_logits", "logits_into_probability_loss", "sigmoid_single_label",
+    "logit_into_bce",
+]
+
+
+@dataclass(frozen=True)
+class ActivationDetail(Detail):
+    """The output activation against the loss."""
+
+    cause: ActivationCause
+    activation: str | None
+    units: int
+    loss: str | None
+
+
+def detect_activation(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
+    head = _head(ctx)
+    if head is None or ctx.labels is None:
+        return []
+    if any(f.kind in (Kind.LOSS_LABEL_MISMATCH, Kind.UNITS_MISMATCH) for f in found):
+        return []  # judged once the loss and units fit
+    out_layer, units = head
+    labels, loss, act = ctx.labels, ctx.loss, ctx.output_activation
+    name = out_layer.name
+
+    def add(cause: ActivationCause, message: str, expected: str, actual: str) -> list[Finding]:
+        detail = ActivationDetail(cause, act, units, loss.name)
+        return [_label_finding(ctx, Kind.ACTIVATION_LOSS_MISMATCH, message, detail, expected, actual, WARNING)]
+
+    if act == "softmax" and units == 1:
+        return add("softmax_one_unit", f"{name} applies softmax to a single unit, so it always outputs 1.0",
+                   "sigmoid on 1 unit", "softmax on 1 unit")
+    if loss.from_logits and act in ("softmax", "sigmoid"):
+        return add("activation_with_logits",
+                   f"the loss expects logits (from_logits=True) but {name} already applies {act}",
+                   "from_logits=False", "from_logits=True")
+    if loss.name in (SPARSE_CE, CATEGORICAL_CE) and not loss.from_logits and act == "linear" and units > 1:
+        return add("logits_into_probability_loss",
+                   f"{name} outputs raw logits (no activation) but {loss.name} expects probabilities (from_logits=False)",
+                   "softmax activation", "linear")
+    if loss.name in (SPARSE_CE, CATEGORICAL_CE) and act == "sigmoid" and units > 1 and labels.encoding in ("sparse", "one_hot"):
+        return add("sigmoid_single_label",
+                   f"{name} uses sigmoid for a single-label {units}-class problem; {loss.name} expects softmax probabilities",
+                   "softmax", "sigmoid")
+    if loss.name == BINARY_CE and not loss.from_logits and act == "linear" and units == 1:
+        return add("logit_into_bce",
+                   f"{name} outputs a raw logit (no activation) but binary_crossentropy expects a probability (from_logits=False)",
+                   "sigmoid activation", "linear")
+    return []
+
+
+def activation_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
+    assert isinstance(f.detail, ActivationDetail)
+    out_entry = ctx.output_entry(f)
+    if out_entry is None:
+        return []
+    cause = f.detail.cause
+    if cause in ("softmax_one_unit", "logit_into_bce"):
+        return [(_set(out_entry, "activation", "sigmoid"),)]
+    if cause == "activation_with_logits":
+        return [(_loss(ctx.loss.name or SPARSE_CE, calls),), (_set(out_entry, "activation", "linear"),)]
+    return [(_set(out_entry, "activation", "softmax"),)]
+
+
+ACTIVATION = Entry(
+    Kind.ACTIVATION_LOSS_MISMATCH, Family.LABELS, ActivationDetail,
+    summary="the output activation does not fit the loss: softmax on one unit, logits into a probability loss",
+    explanation=(
+        "Softmax over a single unit always outputs 1.0, so the model cannot learn; a loss built with "
+        "`from_logits=True` after a softmax squashes twice; raw logits into a probability loss train badly. "
+        "Keras warns about none of these."
+    ),
+    before="layers.Dense(1, activation='softmax')  # binary labels",
+    after="layers.Dense(1, activation='sigmoid')",
+    fix="fix the activation or the loss (review)",
+    applicability=Applicability.REVIEW,
+    detectors=(Detector(Stage.MODEL, detect_activation),),
+    candidates=activation_candidates,
+)
+
+
+ENTRIES = (LOSS_LABEL, UNITS, ACTIVATION)
+
+__all__ = ["ActivationDetail", "ENTRIES", "LossLabelDetail", "UnitsDetail"]

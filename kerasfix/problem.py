@@ -1,0 +1,120 @@
+"""The thing under repair, built once for both doors (``suggest_fixes`` and the capture child).
+
+A ``Problem`` is a model's structure, its loss and optimizer, a sample of its
+data, all of its labels, and where in source ``compile`` and the data call
+were made. Candidate repairs are new problems (``apply``); nothing here runs
+the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from kerasfix.edits import apply_data_edits, apply_to_structure, compile_loss, encode_like
+from kerasfix.labels import LabelInfo, analyze_labels
+from kerasfix.losses import LossInfo, loss_info
+from kerasfix.sample import Sample, full_labels, row_count, take_sample
+from kerasfix.structure import Structure, structure_of
+from kerasfix.types import Calls, CastData, CompileArgs, Edit, EncodeLabels, ReshapeData, SetInputShape
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A model and its data as the planner sees them; ``edits`` are what was applied to get here."""
+
+    structure: Structure
+    loss: Any
+    sample: Sample
+    #: All the labels when they are an in-memory array (label statistics come from them, not the sample).
+    y_full: Any
+    #: The number of samples in the features, when they are one in-memory array.
+    full_rows: int | None
+    calls: Calls = Calls()
+    optimizer: str = "adam"
+    #: The script used the model before it was built (the error it got), if it did.
+    usage_error: str | None = None
+    edits: tuple[Edit, ...] = ()
+
+    @property
+    def labels(self) -> LabelInfo | None:
+        """The label analysis, from all labels when they are at hand (else from the sample, marked incomplete)."""
+        whole = self.y_full is not None
+        return analyze_labels(self.y_full if whole else self.sample.y, complete=whole)
+
+    @property
+    def loss_info(self) -> LossInfo:
+        return loss_info(self.loss)
+
+    @property
+    def compile_args(self) -> CompileArgs:
+        return CompileArgs(loss=self.loss if isinstance(self.loss, str) else None, optimizer=self.optimizer,
+                           origin=self.calls.compile)
+
+    def apply(self, edits: Sequence[Edit]) -> Problem:
+        """The problem as it is once ``edits`` are made: the model's structure, the loss and the data."""
+        structure = apply_to_structure(self.structure, edits)
+        base_x, data_edits = self.sample.x, list(edits)
+        if self.sample.x_columns is not None and any(_is_transpose(e) for e in edits):
+            # The sample was the first rows of transposed data; the first columns are the real samples.
+            base_x = self.sample.x_columns.T
+            data_edits = [e for e in edits if not _is_transpose(e)]
+        x, y = apply_data_edits(data_edits, base_x, self.sample.y)
+        y_full = self.y_full
+        label_edits = [e for e in edits if isinstance(e, (EncodeLabels, ReshapeData, CastData)) and e.which == "y"]
+        if y_full is not None and label_edits:
+            _, y_full = apply_data_edits(label_edits, None, y_full)
+            if any(isinstance(e, EncodeLabels) and e.how == "label_encoder" for e in edits):
+                y = encode_like(self.sample.y, self.y_full)  # the sample encoded exactly like all labels
+        rows = min(self.sample.rows, x.shape[0]) if isinstance(x, np.ndarray) and x.ndim else self.sample.rows
+        # Declaring the input builds the model where it is defined: the script's early use of it then works.
+        usage_error = None if any(isinstance(e, SetInputShape) for e in edits) else self.usage_error
+        return replace(self, structure=structure, loss=compile_loss(edits, self.loss), sample=Sample(x, y, rows),
+                       y_full=y_full, usage_error=usage_error, edits=self.edits + tuple(edits))
+
+
+def _is_transpose(edit: Edit) -> bool:
+    return isinstance(edit, ReshapeData) and edit.which == "x" and edit.how == "transpose"
+
+
+def optimizer_name(optimizer: Any) -> str:
+    """A Keras optimizer identifier for what ``compile`` got (a string, or an optimizer object)."""
+    if isinstance(optimizer, str):
+        return optimizer
+    if optimizer is not None and hasattr(optimizer, "get_config"):
+        return type(optimizer).__name__.lower()
+    return "adam"
+
+
+def problem_for(
+    model: Any,
+    x: Any,
+    y: Any = None,
+    *,
+    loss: Any = None,
+    optimizer: Any = None,
+    calls: Calls | None = None,
+    usage_error: str | None = None,
+) -> Problem:
+    """The problem of ``model`` on ``x``/``y`` (nothing is run yet).
+
+    ``loss``/``optimizer`` default to what the model was compiled with. Raises
+    ``TypeError`` for something that is not a model, ``SampleError`` for data
+    that cannot be sampled.
+    """
+    structure = structure_of(model)
+    n_inputs = len(structure.model.inputs) if structure.kind == "functional" and structure.model is not None else 1
+    sample = take_sample(x, y, n_inputs=n_inputs)
+    is_layers = isinstance(model, (list, tuple))
+    if loss is None and not is_layers:
+        loss = getattr(model, "loss", None)
+    if optimizer is None and not is_layers:
+        optimizer = getattr(model, "optimizer", None)
+    return Problem(structure, loss, sample, full_labels(y) if y is not None else None, row_count(x),
+                   calls or Calls(), optimizer_name(optimizer), usage_error)
+
+
+__all__ = ["Problem", "optimizer_name", "problem_for"]

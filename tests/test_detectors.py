@@ -1,0 +1,135 @@
+"""The label, loss and activation detectors as pure functions: valid and invalid examples, no TensorFlow.
+
+Each row is (labels, loss, output units, output activation) → the causes found,
+in the order the catalogue asks: loss vs encoding, units vs classes, activation vs loss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kerasfix import faults
+from kerasfix.faults.base import Context, Stage
+from kerasfix.kinds import Kind
+from kerasfix.labels import analyze_labels
+from kerasfix.losses import loss_info
+from kerasfix.sample import Sample
+from kerasfix.structure import Structure
+from kerasfix.types import Finding, LayerRef, Severity
+
+OUT = LayerRef("out", "Dense")
+
+
+def judge(y: np.ndarray, loss: object, units: int, activation: str | None, *, loss_error: str | None = None) -> list[Finding]:
+    """Run the model-stage and late detectors of the labels family on one head."""
+    ctx = Context(
+        Structure("sequential", (), None), Sample(None, y, len(y)), loss_info(loss), analyze_labels(y),
+        output_layer=OUT, output_activation=activation, units=units, y=y, loss_error=loss_error,
+    )
+    found: list[Finding] = []
+    for stage in (Stage.MODEL, Stage.LATE):
+        for d in faults.detectors(stage):
+            if faults.entry(_kind_of(d)).family.value == "labels":
+                found.extend(d.detect(ctx, tuple(found)))
+    return found
+
+
+def _kind_of(detector: faults.Detector) -> Kind:
+    return next(e.kind for e in faults.CATALOGUE if detector in e.detectors)
+
+
+IDS3 = np.array([0, 1, 2, 1, 0, 2, 2, 1])
+IDS5 = np.arange(20) % 5
+BINARY = np.array([0, 1, 1, 0, 1, 0])
+ONE_HOT3 = np.eye(3)[IDS3]
+MULTI = np.array([[1, 0, 1], [0, 1, 1], [1, 1, 0], [0, 0, 1]])
+ONE_TO_THREE = IDS3 + 1
+
+VALID = [
+    ("ids + sparse CE + softmax", IDS3, "sparse_categorical_crossentropy", 3, "softmax"),
+    ("one-hot + categorical CE + softmax", ONE_HOT3, "categorical_crossentropy", 3, "softmax"),
+    ("binary + BCE + sigmoid", BINARY, "binary_crossentropy", 1, "sigmoid"),
+    ("multi-label + BCE + sigmoid", MULTI, "binary_crossentropy", 3, "sigmoid"),
+    ("ids + sparse CE from logits + linear", IDS3, "SparseCategoricalCrossentropy(from_logits=True)", 3, "linear"),
+    ("binary + BCE from logits + linear", BINARY, "BinaryCrossentropy(from_logits=True)", 1, "linear"),
+    ("regression + MSE + linear", np.linspace(0, 1, 8), "mse", 1, "linear"),
+]
+
+INVALID = [
+    # (name, y, loss, units, activation, [(kind, cause, severity)])
+    ("sparse CE on one-hot", ONE_HOT3, "sparse_categorical_crossentropy", 3, "softmax",
+     [(Kind.LOSS_LABEL_MISMATCH, "sparse_on_one_hot", Severity.ERROR)]),
+    ("categorical CE on ids", IDS3, "categorical_crossentropy", 3, "softmax",
+     [(Kind.LOSS_LABEL_MISMATCH, "categorical_on_ids", Severity.WARNING)]),
+    ("BCE with one unit on five classes", IDS5, "binary_crossentropy", 1, "sigmoid",
+     [(Kind.LOSS_LABEL_MISMATCH, "bce_on_multiclass_one_unit", Severity.WARNING)]),
+    ("BCE with five units on five classes", IDS5, "binary_crossentropy", 5, "softmax",
+     [(Kind.LOSS_LABEL_MISMATCH, "bce_on_multiclass", Severity.WARNING)]),
+    ("BCE on binary ids with two units", BINARY, "binary_crossentropy", 2, "softmax",
+     [(Kind.LOSS_LABEL_MISMATCH, "bce_binary_many_units", Severity.WARNING)]),
+    ("BCE on one-hot softmax", ONE_HOT3, "binary_crossentropy", 3, "softmax",
+     [(Kind.LOSS_LABEL_MISMATCH, "bce_on_one_hot", Severity.WARNING)]),
+    ("MSE on class ids with softmax", IDS3, "mse", 3, "softmax",
+     [(Kind.LOSS_LABEL_MISMATCH, "regression_on_classes", Severity.WARNING)]),
+    ("more units than classes", IDS5, "sparse_categorical_crossentropy", 10, "softmax",
+     [(Kind.UNITS_MISMATCH, "more", Severity.WARNING)]),
+    ("fewer units than classes", IDS5, "sparse_categorical_crossentropy", 3, "softmax",
+     [(Kind.UNITS_MISMATCH, "fewer", Severity.ERROR)]),
+    ("ids from 1 with as many units as classes", ONE_TO_THREE, "sparse_categorical_crossentropy", 3, "softmax",
+     [(Kind.UNITS_MISMATCH, "not_from_zero", Severity.ERROR)]),
+    ("one-hot width against units", ONE_HOT3, "categorical_crossentropy", 4, "softmax",
+     [(Kind.UNITS_MISMATCH, "one_hot_width", Severity.ERROR)]),
+    ("softmax on one unit", BINARY, "binary_crossentropy", 1, "softmax",
+     [(Kind.ACTIVATION_LOSS_MISMATCH, "softmax_one_unit", Severity.WARNING)]),
+    ("softmax then from_logits=True", IDS3, "SparseCategoricalCrossentropy(from_logits=True)", 3, "softmax",
+     [(Kind.ACTIVATION_LOSS_MISMATCH, "activation_with_logits", Severity.WARNING)]),
+    ("linear into a probability loss", IDS3, "sparse_categorical_crossentropy", 3, "linear",
+     [(Kind.ACTIVATION_LOSS_MISMATCH, "logits_into_probability_loss", Severity.WARNING)]),
+    ("sigmoid on a single-label problem", ONE_HOT3, "categorical_crossentropy", 3, "sigmoid",
+     [(Kind.ACTIVATION_LOSS_MISMATCH, "sigmoid_single_label", Severity.WARNING)]),
+    ("a logit into BCE", BINARY, "binary_crossentropy", 1, "linear",
+     [(Kind.ACTIVATION_LOSS_MISMATCH, "logit_into_bce", Severity.WARNING)]),
+    # Independent faults are reported together; the activation is judged only once loss and units fit.
+    ("categorical CE on ids and too many units", IDS5, "categorical_crossentropy", 8, "sigmoid",
+     [(Kind.LOSS_LABEL_MISMATCH, "categorical_on_ids", Severity.WARNING), (Kind.UNITS_MISMATCH, "more", Severity.WARNING)]),
+    # BCE with one unit on many classes: the loss fix (n softmax units) covers the units.
+    ("BCE one unit on five classes covers units", IDS5, "binary_crossentropy", 1, "softmax",
+     [(Kind.LOSS_LABEL_MISMATCH, "bce_on_multiclass_one_unit", Severity.WARNING)]),
+]
+
+
+def _loss(spec: str) -> object:
+    if "(" not in spec:
+        return spec
+    import types
+
+    name = spec.split("(")[0]
+    # A stand-in with the attributes loss_info reads: no Keras needed.
+    return types.SimpleNamespace(fn=types.SimpleNamespace(__name__={
+        "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
+        "BinaryCrossentropy": "binary_crossentropy",
+    }[name]), from_logits=True, get_config=lambda: {"from_logits": True})
+
+
+@pytest.mark.parametrize(("name", "y", "loss", "units", "activation"), VALID, ids=[v[0] for v in VALID])
+def test_valid_heads_come_back_clean(name: str, y: np.ndarray, loss: str, units: int, activation: str) -> None:
+    assert judge(y, _loss(loss), units, activation) == []
+
+
+@pytest.mark.parametrize(("name", "y", "loss", "units", "activation", "expected"), INVALID, ids=[v[0] for v in INVALID])
+def test_invalid_heads_are_found_with_their_cause(name, y, loss, units, activation, expected) -> None:
+    found = judge(y, _loss(loss), units, activation)
+    assert [(f.kind, f.detail.cause, f.severity) for f in found] == expected  # type: ignore[union-attr]
+    assert all(f.layer == "out" for f in found)
+
+
+def test_a_loss_that_fails_with_nothing_else_to_explain_it_is_reported() -> None:
+    found = judge(IDS3, "mean_squared_logarithmic_error", 3, "softmax", loss_error="Dimensions must be equal")
+    assert [(f.kind, f.detail.cause) for f in found] == [(Kind.LOSS_LABEL_MISMATCH, "loss_fails")]  # type: ignore[union-attr]
+    assert judge(IDS3, "sparse_categorical_crossentropy", 3, "softmax", loss_error=None) == []
+
+
+def test_a_crash_makes_a_loss_finding_an_error() -> None:
+    found = judge(IDS3, "categorical_crossentropy", 3, "softmax", loss_error="Arguments target and output must have the same rank")
+    assert [(f.kind, f.severity) for f in found] == [(Kind.LOSS_LABEL_MISMATCH, Severity.ERROR)]
