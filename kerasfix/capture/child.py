@@ -1,21 +1,21 @@
-"""The child process: run the user's script under the hooks, diagnose, plan, write JSON.
+"""A capture run: the user's script under the hooks, then the diagnosis and the plan, as JSON-able data.
 
-Usage (by ``runner.py``, never by hand)::
-
-    python -m kerasfix.capture.child RESULT.json SCRIPT [SOURCE_FILE]
-
-``SOURCE_FILE``, when given, holds the text to run *as if* it were ``SCRIPT``
-(used to check a patch before it is written). The script's own output goes to
-this process's stdout/stderr, which the parent keeps apart from its own.
+``run_request`` is the target the warm worker pool (``kerasfix.capture.pool``)
+calls in a process forked for this one run, with the script's folder as the
+working directory. ``payload["source"]``, when given (base64), is the text to
+run *as if* it were the script (a patch checked before it is written). The
+script's own output goes to this process's stdout/stderr, which the pool keeps
+apart from the parent's.
 """
 
 from __future__ import annotations
 
 import ast
-import json
+import base64
 import os
 import sys
 import time
+import tokenize
 import traceback
 from typing import Any
 
@@ -102,18 +102,21 @@ def _script_error(exc: BaseException, path: str) -> dict[str, Any]:
     return {"type": type(exc).__name__, "message": clean_message(exc), "line": line}
 
 
-def run(result_path: str, script: str, source_file: str | None) -> dict[str, Any]:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+def run_request(payload: dict[str, Any]) -> dict[str, Any]:
+    """The pool's entry point: ``{"script": path, "source": base64 or None}`` → what the run found."""
+    source = payload.get("source")
+    return run(payload["script"], base64.b64decode(source) if source is not None else None)
+
+
+def run(script: str, raw: bytes | None = None) -> dict[str, Any]:
+    """Run ``script`` (or ``raw`` as if it were it) under the hooks; what it showed, diagnosed and planned."""
     started = time.monotonic()
     script = os.path.abspath(script)
-    with open(source_file or script, "rb") as fh:
-        raw = fh.read()
+    if raw is None:
+        with open(script, "rb") as fh:
+            raw = fh.read()
     source = _decode(raw)
     code = compile(raw, script, "exec")  # bytes: the coding cookie is honoured
-
-    import keras  # noqa: F401  (imported before the hooks so its own layers are not recorded)
-
-
     namespace: dict[str, Any] = {"__name__": "__main__", "__file__": script, "__builtins__": __builtins__}
     if script.endswith(".ipynb"):
         # Jupyter's built-in; plain Python would stop the notebook at its first display().
@@ -137,8 +140,6 @@ def run(result_path: str, script: str, source_file: str | None) -> dict[str, Any
 
 
 def _decode(raw: bytes) -> str:
-    import tokenize
-
     lines = iter(raw.splitlines(keepends=True))  # a lone \r ends a line too, as for Python's tokenizer
     encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
     return raw.decode(encoding)
@@ -240,23 +241,3 @@ def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseExceptio
         "status": "ok", "method": None, "diagnosis": to_jsonable(diag), "fixes": to_jsonable(fixes),
         "rejected": [], "trains": None, "loss": None, "verify_by_rerun": True,
     }
-
-
-def main() -> None:
-    result_path, script = sys.argv[1], sys.argv[2]
-    source_file = sys.argv[3] if len(sys.argv) > 3 else None
-    try:
-        result = run(result_path, script, source_file)
-    except BaseException as exc:  # report our own failure to the parent instead of a traceback
-        result = {"status": "internal_error", "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
-    tmp = result_path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(result, fh, default=str)
-    os.replace(tmp, result_path)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)  # skip interpreter teardown: TensorFlow's can take seconds
-
-
-if __name__ == "__main__":
-    main()

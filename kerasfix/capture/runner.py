@@ -1,39 +1,37 @@
 """Run a user's script in a child process with the capture hooks, and read back what it found.
 
-The parent never imports TensorFlow: the child captures, diagnoses and plans,
-and sends plain JSON back. The script's own output goes to a pipe of which only the
-last few kilobytes are kept, so it can neither flood nor mix with ours, and its
-exit cannot take us down.
+The parent never imports TensorFlow: a run forked from the warm worker captures,
+diagnoses and plans, and sends plain data back. The script's own output goes to
+a pipe of which only the last few kilobytes are kept, so it can neither flood
+nor mix with ours, and its exit cannot take us down.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
+import base64
 import os
 import signal
-import subprocess
-import sys
-import tempfile
-import threading
 from dataclasses import dataclass
 from typing import Any
 
+from kerasfix.capture.pool import Request, shared_pool
 from kerasfix.fix import Fix
 from kerasfix.serialize import diagnosis_from_json, fix_from_json, rejected_from_json
 from kerasfix.types import Diagnosis, Finding, Rejected
 
 DEFAULT_TIMEOUT = 120.0
-_OUTPUT_TAIL = 4000
 
 
 class CaptureError(Exception):
     """The script could not be captured; ``str`` is the one-line reason for the user."""
 
-    def __init__(self, message: str, output: str = "", detail: str = "") -> None:
+    def __init__(self, message: str, output: str = "", detail: str = "",
+                 script_error: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.output = output
         self.detail = detail
+        #: What the script died of (type, message, line), when it died of its own error.
+        self.script_error = script_error
 
 
 @dataclass(frozen=True)
@@ -58,102 +56,38 @@ class CaptureResult:
         return self.diagnosis.findings if self.diagnosis is not None else ()
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    env["PYTHONUNBUFFERED"] = "1"
-    env.setdefault("CUDA_VISIBLE_DEVICES", "")
-    env["PYTHONWARNINGS"] = "ignore"
-    return env
+#: What the warm worker imports once: Keras, and the capture code (none of it runs a TensorFlow op at import).
+PRELOAD = ("keras", "kerasfix.capture.child")
+_TARGET = "kerasfix.capture.child:run_request"
 
 
 def capture(
-    path: str, *, source: bytes | None = None, timeout: float = DEFAULT_TIMEOUT, cwd: str | None = None
+    path: str, *, source: bytes | None = None, timeout: float = DEFAULT_TIMEOUT, cwd: str | None = None,
+    jobs: int = 1,
 ) -> CaptureResult:
-    """Capture ``path`` (or ``source`` run as if it were ``path``) and return what the child found.
+    """Capture ``path`` (or ``source`` run as if it were ``path``) and return what the run found.
 
-    Raises ``CaptureError`` with a one-line message for every way a script can
-    fail to give us a model: timeout, exit, crash, no model, no data.
+    The run is a process forked from a warm worker (``kerasfix.capture.pool``), so
+    TensorFlow is imported once per session, not once per run; a script that
+    crashes, hangs or exits takes only its own run down. Raises ``CaptureError``
+    with a one-line message for every way a script can fail to give us a model:
+    timeout, exit, crash, no model, no data.
     """
-    with tempfile.TemporaryDirectory(prefix="kerasfix-") as tmp:
-        result_path = os.path.join(tmp, "result.json")
-        cmd = [sys.executable, "-m", "kerasfix.capture.child", result_path, os.path.abspath(path)]
-        if source is not None:
-            src_path = os.path.join(tmp, "source.py")
-            with open(src_path, "wb") as fh:
-                fh.write(source)
-            cmd.append(src_path)
-        proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            cwd=cwd or os.getcwd(), env=_child_env(), start_new_session=True,
+    script = os.path.abspath(path)
+    payload = {"script": script, "source": base64.b64encode(source).decode("ascii") if source is not None else None}
+    request = Request(_TARGET, payload, cwd or os.getcwd(), (script,), timeout)
+    response = shared_pool(jobs, preload=PRELOAD).run(request)
+    if response.status == "timeout":
+        raise CaptureError(
+            f"the script did not reach model.fit within {timeout:g} s (timeout; raise it with --timeout)",
+            response.output,
         )
-        assert proc.stdout is not None
-        tail = _Tail(proc.stdout.fileno())
-        tail.start()
-        try:
-            code = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            raise CaptureError(
-                f"the script did not reach model.fit within {timeout:g} s (timeout; raise it with --timeout)",
-                tail.finish(),
-            ) from None
-        finally:
-            _kill(proc)  # reap anything the script left running in its session
-            output = tail.finish()
-            if not tail.is_alive():
-                proc.stdout.close()
-        if not os.path.exists(result_path):
-            raise CaptureError(_exit_reason(code), output)
-        try:
-            with open(result_path, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except (OSError, ValueError) as exc:
-            raise CaptureError(f"kerasfix could not read what the script's run found: {exc}", output) from None
-    return _result(data, output)
-
-
-class _Tail(threading.Thread):
-    """Drains the child's output pipe, keeping only its last bytes: a script that prints
-    without end can neither block on a full pipe nor fill a disk."""
-
-    def __init__(self, fd: int, keep: int = _OUTPUT_TAIL) -> None:
-        super().__init__(daemon=True)
-        self._fd = fd
-        self._keep = keep
-        self._buf = bytearray()
-        self._total = 0
-        self._lock = threading.Lock()
-
-    def run(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self._fd, 1 << 16)
-            except OSError:
-                return
-            if not chunk:
-                return
-            with self._lock:
-                self._total += len(chunk)
-                self._buf += chunk
-                if len(self._buf) > 4 * self._keep:
-                    del self._buf[: -self._keep]
-
-    def finish(self, wait: float = 2.0) -> str:
-        """The last output (after the pipe closes, or ``wait`` seconds if something still holds it open)."""
-        self.join(wait)
-        with self._lock:
-            kept = bytes(self._buf[-self._keep:])
-            dropped = self._total - len(kept)
-        text = kept.decode("utf-8", errors="replace")
-        return f"[… {dropped} earlier bytes of output not kept]\n{text}" if dropped else text
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=5)
+    if response.status == "crashed":
+        raise CaptureError(_exit_reason(response.exit_code or 0), response.output)
+    if response.status == "worker_error" or response.result is None:
+        raise CaptureError("kerasfix's worker process failed before the script could be captured",
+                           response.output, response.output)
+    return _result(response.result, response.output)
 
 
 def _exit_reason(code: int) -> str:
@@ -179,7 +113,8 @@ def _result(data: dict[str, Any], output: str) -> CaptureResult:
         msg = f"{err['type']}: {err['message']}" if err else "unknown error"
         if err and err.get("type") == "EOFError":
             msg += " (kerasfix runs scripts with standard input closed)"
-        raise CaptureError(f"the script failed for a reason kerasfix does not repair{where}: {msg}", output)
+        raise CaptureError(f"the script failed for a reason kerasfix does not repair{where}: {msg}", output,
+                           script_error=err)
     if status == "no_model":
         raise CaptureError("the script never built a Keras model", output)
     if status == "no_data":
