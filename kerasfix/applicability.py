@@ -9,6 +9,7 @@ from kerasfix.types import (
     CastData,
     Edit,
     InsertLayer,
+    Migrate,
     RemoveLayerArgument,
     ReshapeData,
     SetInputShape,
@@ -30,6 +31,8 @@ def applicability(edits: Sequence[Edit], verified: bool) -> Applicability:
         if isinstance(e, SetLayerArgument) and e.name == "return_sequences":
             continue
         if isinstance(e, ReshapeData) and e.how in ("add_batch", "add_channel"):
+            continue
+        if isinstance(e, Migrate) and e.safe:
             continue
         return Applicability.REVIEW
     return Applicability.SAFE

@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("paths", nargs="+", metavar="PATH", help="Python files or directories")
         sp.add_argument("--output-format", choices=FORMATS, default="full", help="how to print results (default: full)")
         sp.add_argument("--json", action="store_const", const="json", dest="output_format", help="alias of --output-format json")
+        sp.add_argument("--select", metavar="KINDS", default="",
+                        help="comma-separated finding kinds or families to look for (e.g. keras2; default: all)")
         sp.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds a script may run before it reaches fit (default: %(default)s)")
         sp.add_argument("-v", "--verbose", action="store_true", help="show the scripts' own output and kerasfix's internal errors")
         sp.add_argument("-q", "--quiet", action="store_true", help="print only findings and errors; no summary")
@@ -86,6 +88,7 @@ def _run(args: argparse.Namespace) -> int:
         write=apply and not args.diff and not interactive, diff=apply and (args.diff or interactive),
         safe_only=apply and args.safe_only,
         timeout=args.timeout, verify=not (apply and args.no_verify),
+        select=frozenset(s.strip() for s in args.select.split(",") if s.strip()),
     )
     report = Report(diff_mode=options.diff)
     err = sys.stderr

@@ -118,7 +118,10 @@ def examine(problem: Problem) -> Examination:
     loss_error = None
     judged = trace.failure is None and trace.output is not None and y is not None
     if judged and isinstance(out, np.ndarray) and isinstance(y, np.ndarray) and loss.name is not None:
-        loss_error = _loss_error(loss, y[: min(sample.rows, FORWARD_ROWS)], out)
+        ys = y[: min(sample.rows, FORWARD_ROWS)]
+        if len(out) != len(ys) and len(ys):  # a declared batch size ran more rows forward: match them
+            ys = np.resize(ys, (len(out), *ys.shape[1:]))
+        loss_error = _loss_error(loss, ys, out)
     ctx = replace(
         ctx, trace=trace, labels=judged_labels if judged else None, y=y if judged else None,
         output_layer=out_entry.ref if out_entry else None, output_activation=_output_activation(structure),

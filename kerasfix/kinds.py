@@ -39,11 +39,17 @@ class Kind(StrEnum):
     LOSS_LABEL_MISMATCH = "loss_label_mismatch"
     UNITS_MISMATCH = "units_mismatch"
     ACTIVATION_LOSS_MISMATCH = "activation_loss_mismatch"
+    KERAS2_IMPORT = "keras2_import"
+    KERAS2_ARGUMENT = "keras2_argument"
+    KERAS2_API = "keras2_api"
+    KERAS2_SAVING = "keras2_saving"
+    KERAS1_CONV_ARGS = "keras1_conv_args"
 
 
 class Family(StrEnum):
-    """What a kind is about: how layers connect, the data, or labels/loss/activation."""
+    """What a kind is about: the data, how layers connect, labels/loss/activation, or Keras 2 API."""
 
     DATA = "data"
     CONNECTION = "connection"
     LABELS = "labels"
+    KERAS2 = "keras2"

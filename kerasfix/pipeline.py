@@ -6,6 +6,7 @@ outcome is a ``FileResult``; nothing here prints or exits.
 
 from __future__ import annotations
 
+import difflib
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -14,12 +15,15 @@ from typing import Any
 
 import libcst
 
+from kerasfix import faults
 from kerasfix.capture.runner import DEFAULT_TIMEOUT, CaptureError, capture
+from kerasfix.faults.keras2 import migration_fix, runtime_finding, write_migrations
 from kerasfix.fix import Fix, combine
+from kerasfix.kinds import Family, Kind
 from kerasfix.patch import FileChangedError, Patch, SourceFile
 from kerasfix.report import FileResult, Status
 from kerasfix.rewrite import RewriteError, apply_edits
-from kerasfix.types import Applicability, Finding, Rejected
+from kerasfix.types import Applicability, Edit, Finding, Migrate, Origin, Rejected
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,16 @@ class Options:
     safe_only: bool = False
     timeout: float = DEFAULT_TIMEOUT
     verify: bool = True
+    #: Kinds and families to look for (``--select``); empty means all.
+    select: frozenset[str] = frozenset()
+
+    def selects(self, kind: Kind) -> bool:
+        return not self.select or kind.value in self.select or faults.entry(kind).family.value in self.select
+
+    @property
+    def keras2_only(self) -> bool:
+        """Only the Keras-2 family is selected: the script need not run to find what is asked."""
+        return bool(self.select) and all(e.family is Family.KERAS2 for e in faults.CATALOGUE if self.selects(e.kind))
 
 
 class InputError(Exception):
@@ -157,33 +171,73 @@ def open_document(path: str) -> Document | FileResult:
     return doc
 
 
+@dataclass(frozen=True)
+class _Start:
+    """The script the first run sees: the file itself, or the file with its Keras-2 API migrated."""
+
+    script: str
+    steps: tuple[Fix, ...] = ()
+
+
+def write_source(script: str, edits: tuple[Edit, ...], path: str) -> str:
+    """``script`` with ``edits`` written: Keras-2 migrations by the migration pass, model fixes by the rewriter."""
+    migrations = tuple(e for e in edits if isinstance(e, Migrate))
+    if migrations:
+        if len(migrations) != len(edits):
+            raise RewriteError("Keras 2 migrations are written on their own, before any other fix.")
+        return write_migrations(script, migrations)
+    return apply_edits(script, edits, path=path)
+
+
 def process(path: str, options: Options, progress: Callable[[str], None] = lambda _m: None) -> FileResult:
     """Check or repair one file; never raises for anything the user's file can cause."""
     doc = open_document(path)
     if isinstance(doc, FileResult):
         return doc
+    abspath = os.path.abspath(path)
+    static = tuple(f for f in faults.scan(doc.script, abspath) if options.selects(f.kind))
+    start, rejected = _Start(doc.script), []
+    migrate = migration_fix(static, safe_only=options.safe_only)
+    if migrate is not None:
+        try:
+            start = _Start(write_source(doc.script, migrate.edits, abspath), (migrate,))
+        except (RewriteError, ValueError) as exc:
+            rejected.append(Rejected(migrate.finding.kind, migrate.summary, f"the migration cannot be written: {exc}"))
+    shown_static = tuple(doc.show(f) for f in static)
+    if options.keras2_only and not (options.write or options.diff):
+        return FileResult(path, "findings" if static else "clean", shown_static, rejected=tuple(rejected))
     progress(f"running {path} (capture)")
     try:
-        captured = capture(path, source=doc.run_bytes(), timeout=options.timeout, cwd=doc.cwd)
+        captured = capture(path, source=doc.run_bytes(start.script if start.steps else None),
+                           timeout=options.timeout, cwd=doc.cwd)
     except CaptureError as exc:
-        return FileResult(path, "error", message=f"{path}: {exc}", output=exc.output, detail=exc.detail)
-    findings = tuple(doc.show(f) for f in captured.findings)
-    shown = tuple(doc.show_fix(f) for f in captured.fixes)
-    base = FileResult(path, "findings", findings, shown, rejected=captured.rejected, diagnosis=captured.diagnosis,
+        return _not_captured(doc, path, exc, start, static, rejected)
+    back = _line_map(doc.script, start.script) if start.steps else None
+    run_findings = tuple(_moved(f, back) for f in captured.findings if options.selects(f.kind))
+    findings = shown_static + tuple(doc.show(f) for f in run_findings)
+    fixes = tuple(f for f in captured.fixes if options.selects(f.finding.kind))
+    shown = ((doc.show_fix(start.steps[0]),) if start.steps else ()) + tuple(doc.show_fix(f) for f in fixes)
+    rejected += captured.rejected
+    base = FileResult(path, "findings", findings, shown, rejected=tuple(rejected), diagnosis=captured.diagnosis,
                       output=captured.output)
     if not findings:
         return replace(base, status="clean", trains_after=captured.trains)
     if not (options.write or options.diff):
         return base
-    fix, held = choose(captured.fixes, options.safe_only)
+    if start.steps and not run_findings:
+        # Only the API needed migrating: the run just made is the migrated script's verification.
+        if captured.trains is False:
+            return replace(base, why_not="the migrated script does not get through a training step")
+        combined = combine(start.steps, verified=True)
+        return _written(doc, path, options, base, combined, doc.patch(start.script, combined), captured.trains)
+    fix, held = choose(fixes, options.safe_only)
     candidates: tuple[Fix, ...] = (fix,) if fix is not None else ()
     if fix is None and captured.verify_by_rerun:
         # The model never got built, so the child could not verify: the patched script is the test.
-        candidates = tuple(f for f in captured.fixes if f.edits)[:MAX_RERUN_CANDIDATES]
-    rejected = list(captured.rejected)
+        candidates = tuple(f for f in fixes if f.edits)[:MAX_RERUN_CANDIDATES]
     for candidate in candidates:
         progress(f"re-running the patched {path}")
-        outcome = _try_fix(doc, path, candidate, options)
+        outcome = _try_fix(doc, path, candidate, options, start)
         if isinstance(outcome, str):
             rejected.append(Rejected(candidate.finding.kind, candidate.summary, outcome))
             continue
@@ -191,16 +245,57 @@ def process(path: str, options: Options, progress: Callable[[str], None] = lambd
         if options.safe_only and verified.applicability != Applicability.SAFE:
             held = (*held, doc.show_fix(verified))
             continue
-        status: Status = "fixed" if options.write and not options.diff else "would_fix"
-        if status == "fixed":
-            try:
-                patch.write()
-            except (FileChangedError, OSError) as exc:
-                return replace(base, status="error", message=f"{path}: {exc}", rejected=tuple(rejected))
-        return replace(base, status=status, applied=(doc.show_fix(verified),), held=held, diff=doc.diff(patch),
-                       trains_after=trains, patch=patch, rejected=tuple(rejected))
+        return _written(doc, path, options, replace(base, held=held, rejected=tuple(rejected)), verified, patch, trains)
     return replace(base, held=tuple(doc.show_fix(h) for h in held), rejected=tuple(rejected),
-                   why_not=_why_not(candidates, held, rejected, captured.fixes))
+                   why_not=_why_not(candidates, held, rejected, fixes))
+
+
+def _written(doc: Document, path: str, options: Options, base: FileResult, fix: Fix, patch: Patch,
+             trains: bool | None) -> FileResult:
+    """The verified ``fix`` written (``apply``) or shown (``--diff``)."""
+    status: Status = "fixed" if options.write and not options.diff else "would_fix"
+    if status == "fixed":
+        try:
+            patch.write()
+        except (FileChangedError, OSError) as exc:
+            return replace(base, status="error", message=f"{path}: {exc}")
+    return replace(base, status=status, applied=(doc.show_fix(fix),), diff=doc.diff(patch), trains_after=trains,
+                   patch=patch)
+
+
+def _not_captured(doc: Document, path: str, exc: CaptureError, start: _Start, static: tuple[Finding, ...],
+                  rejected: list[Rejected]) -> FileResult:
+    """The script could not be run to its model: a Keras-2 finding when that is why, else the one-line error."""
+    found = tuple(doc.show(f) for f in static)
+    err = exc.script_error
+    if err is not None:
+        runtime = runtime_finding(err["type"], err["message"], err.get("line"), start.script, os.path.abspath(path))
+        if runtime is not None:
+            found += (doc.show(_moved(runtime, _line_map(doc.script, start.script) if start.steps else None)),)
+    if not found:
+        return FileResult(path, "error", message=f"{path}: {exc}", output=exc.output, detail=exc.detail)
+    what = "the migrated script" if start.steps else "the script"
+    return FileResult(path, "findings", found, tuple(doc.show_fix(s) for s in start.steps), rejected=tuple(rejected),
+                      why_not=f"{what} could not be run to its model: {exc}", output=exc.output, detail=exc.detail)
+
+
+def _line_map(before: str, after: str) -> dict[int, int]:
+    """For each line of ``after`` (1-based), the line of ``before`` it comes from (a changed line: where its block starts)."""
+    a, b = before.splitlines(), after.splitlines()
+    mapping: dict[int, int] = {}
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        for j in range(j1, j2):
+            mapping[j + 1] = (i1 + (j - j1) if tag == "equal" else min(i1 + (j - j1), max(i2 - 1, i1))) + 1
+    return mapping
+
+
+def _moved(finding: Finding, back: dict[int, int] | None) -> Finding:
+    """A finding of the migrated script placed on the user's file (its lines, as far as they map)."""
+    o = finding.origin
+    if back is None or o is None:
+        return finding
+    origin = Origin(o.path, back.get(o.line, o.line), o.column, back.get(o.end_line, o.end_line), o.end_column, o.cell)
+    return replace(finding, origin=origin)
 
 
 def _why_not(tried: tuple[Fix, ...], held: tuple[Fix, ...], rejected: list[Rejected], fixes: tuple[Fix, ...]) -> str:
@@ -226,7 +321,8 @@ MAX_RERUN_CANDIDATES = 3
 MAX_CHAINED_FIXES = 3
 
 
-def _try_fix(doc: Document, path: str, fix: Fix, options: Options) -> tuple[Fix, Patch, bool | None] | str:
+def _try_fix(doc: Document, path: str, fix: Fix, options: Options,
+             start: _Start | None = None) -> tuple[Fix, Patch, bool | None] | str:
     """Write ``fix`` into the script, re-run it, and return the verified fix and patch, or why not.
 
     When the re-run finds a fault the first run could not see (the script died
@@ -236,11 +332,12 @@ def _try_fix(doc: Document, path: str, fix: Fix, options: Options) -> tuple[Fix,
     A fix becomes ``verified`` only here, by the re-run; ``--no-verify`` writes
     only fixes already verified on the sample, and never a display fix.
     """
-    script, steps = doc.script, []
+    begin = start or _Start(doc.script)
+    script, steps = begin.script, list(begin.steps)
     step = fix
     for _ in range(MAX_CHAINED_FIXES):
         try:
-            after = apply_edits(script, step.edits, path=os.path.abspath(path))
+            after = write_source(script, step.edits, os.path.abspath(path))
             patch = doc.patch(after, step)
         except (RewriteError, ValueError) as exc:
             return f"the fix cannot be written into this source: {exc}"

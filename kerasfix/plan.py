@@ -150,10 +150,11 @@ def train_step(problem: Problem) -> float | str:
         loss = problem.loss if problem.loss is not None else "mean_squared_error"
         model.compile(optimizer=keras.optimizers.get(problem.optimizer), loss=loss, run_eagerly=True)
         x, y = problem.sample.x, problem.sample.y
+        rows = s.batch_size or problem.sample.rows
         if isinstance(x, np.ndarray):
-            x = x[: problem.sample.rows]
+            x = np.resize(x[:rows], (rows, *x.shape[1:]))
         if isinstance(y, np.ndarray):
-            y = y[: problem.sample.rows]
+            y = np.resize(y[:rows], (rows, *y.shape[1:]))
         value = model.train_on_batch(x, y)
     except Exception as exc:  # the candidate does not train: unverified, never our crash
         return f"the training step fails: {type(exc).__name__}: {clean_message(exc)}"

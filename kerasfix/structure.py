@@ -124,6 +124,8 @@ class Structure:
     edited: bool = False
     #: Functional models: each input (in the order data is passed) and its declared shape.
     inputs: tuple[tuple[LayerRef, tuple[int | None, ...]], ...] = ()
+    #: A batch size the input declares (``batch_shape=(16, …)``; stateful RNNs need it), else None.
+    batch_size: int | None = None
 
     def entry(self, name: str) -> LayerEntry | None:
         for e in self.layers:
@@ -159,23 +161,24 @@ def structure_of(model: Any) -> Structure:
         # keras.Input() returns a tensor; its InputLayer is what declares the shape.
         layers = [getattr(item, "_keras_history", [item])[0] if isinstance(item, keras.KerasTensor) else item
                   for item in model]
-        input_shape, dtype, input_ref = None, "float32", None
+        input_shape, dtype, input_ref, batch = None, "float32", None, None
         if layers and isinstance(layers[0], keras.layers.InputLayer):
             first = layers.pop(0)
-            input_shape, dtype = tuple(first.batch_shape[1:]), str(first.dtype)
+            input_shape, dtype, batch = tuple(first.batch_shape[1:]), str(first.dtype), first.batch_shape[0]
             input_ref = layer_ref(first)
         elif layers and getattr(layers[0], "_input_shape_arg", None) is not None:
             input_shape, input_ref = tuple(layers[0]._input_shape_arg), layer_ref(layers[0])
         entries = tuple(entry_for(layer) for layer in layers)
         if input_ref is None and entries:
             input_ref = entries[0].ref
-        return Structure("sequential", entries, input_shape, dtype, input_ref, custom_objects=_customs(layers))
+        return Structure("sequential", entries, input_shape, dtype, input_ref, custom_objects=_customs(layers),
+                         batch_size=batch)
     if isinstance(model, keras.Sequential):
         raw = list(model._layers)
-        input_shape, dtype, input_ref = None, "float32", None
+        input_shape, dtype, input_ref, batch = None, "float32", None, None
         if raw and isinstance(raw[0], keras.layers.InputLayer):
             first = raw.pop(0)
-            input_shape, dtype = tuple(first.batch_shape[1:]), str(first.dtype)
+            input_shape, dtype, batch = tuple(first.batch_shape[1:]), str(first.dtype), first.batch_shape[0]
             input_ref = layer_ref(first)
             if raw and getattr(raw[0], "_input_shape_arg", None) is not None:
                 input_ref = layer_ref(raw[0])  # the legacy input_shape= is what source holds
@@ -188,7 +191,7 @@ def structure_of(model: Any) -> Structure:
         entries = tuple(entry_for(layer) for layer in raw)
         return Structure(
             "sequential", entries, input_shape, dtype, input_ref,
-            custom_objects=_customs(raw), model=model, name=model.name,
+            custom_objects=_customs(raw), model=model, name=model.name, batch_size=batch,
         )
     if isinstance(model, keras.Model) and hasattr(model, "_nodes_by_depth"):  # a Functional graph
         layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
@@ -232,7 +235,9 @@ def build_model(structure: Structure, input_shape: tuple[int | None, ...] | None
         layers = [entry.make() for entry in structure.layers]
         if shape is None:
             return keras.Sequential(layers, name=structure.name)
-        return keras.Sequential([keras.Input(shape=shape, dtype=structure.input_dtype), *layers], name=structure.name)
+        batch_shape = (structure.batch_size, *shape)
+        return keras.Sequential([keras.Input(batch_shape=batch_shape, dtype=structure.input_dtype), *layers],
+                                name=structure.name)
     assert structure.functional_config is not None
     config = copy.deepcopy(structure.functional_config)
     overrides = {e.name: dict(e.overrides) for e in structure.layers if e.overrides}

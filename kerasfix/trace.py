@@ -213,8 +213,10 @@ def forward(structure: Structure, w: Walk, x: Any) -> tuple[Any, Any, Failure | 
     model = w.model
     if model is None:
         assert w.instances is not None and w.trace.input_spec is not None
-        shape = w.trace.input_spec.shape[1:]
-        model = keras.Sequential([keras.Input(shape=shape, dtype=w.trace.input_spec.dtype), *w.instances])
+        batch_shape = (structure.batch_size, *w.trace.input_spec.shape[1:])
+        model = keras.Sequential([keras.Input(batch_shape=batch_shape, dtype=w.trace.input_spec.dtype), *w.instances])
+    if structure.batch_size is not None:
+        x = _rows_exactly(x, structure.batch_size)
     try:
         out = model(x, training=False)
     except Exception as exc:
@@ -231,6 +233,21 @@ def forward(structure: Structure, w: Walk, x: Any) -> tuple[Any, Any, Failure | 
     if isinstance(out, (list, tuple, dict)):
         return model, out, None
     return model, np.asarray(out), None
+
+
+def _rows_exactly(x: Any, rows: int) -> Any:
+    """``x`` with exactly ``rows`` samples (repeated when there are fewer): a declared batch size is a promise."""
+    def fit(a: Any) -> Any:
+        arr = np.asarray(a)
+        if arr.ndim == 0 or arr.shape[0] == rows:
+            return arr
+        return np.resize(arr, (rows, *arr.shape[1:])) if arr.shape[0] else arr
+
+    if isinstance(x, list):
+        return [fit(v) for v in x]
+    if isinstance(x, dict):
+        return {k: fit(v) for k, v in x.items()}
+    return fit(x)
 
 
 def _first_custom(structure: Structure) -> LayerEntry | None:

@@ -343,6 +343,20 @@ class ReshapeData:
         }[self.how]
 
 
+@dataclass(frozen=True)
+class Migrate:
+    """Rewrite a Keras-2 API use (found statically at ``at``) as Keras 3 spells it (``rule`` says how)."""
+
+    rule: str
+    at: Origin
+    #: A pure rename that keeps what the script means (else it changes behaviour or file names: review).
+    safe: bool = True
+    kind: Literal["migrate"] = "migrate"
+
+    def describe(self) -> str:
+        return f"migrate {self.rule} at line {self.at.line}"
+
+
 Edit = (
     InsertLayer
     | MoveLayer
@@ -353,6 +367,7 @@ Edit = (
     | CastData
     | EncodeLabels
     | ReshapeData
+    | Migrate
 )
 
 EDIT_TYPES: tuple[type, ...] = (
@@ -365,6 +380,7 @@ EDIT_TYPES: tuple[type, ...] = (
     CastData,
     EncodeLabels,
     ReshapeData,
+    Migrate,
 )
 
 DATA_EDITS = (CastData, EncodeLabels, ReshapeData)
@@ -466,6 +482,7 @@ __all__ = [
     "LayerSpec",
     "LayerTrace",
     "LiteralValue",
+    "Migrate",
     "MoveLayer",
     "Origin",
     "Rejected",

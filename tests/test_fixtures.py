@@ -18,6 +18,7 @@ import pytest
 from conftest import FIXTURES, Case, fixture_cases
 
 from kerasfix import faults, suggest_fixes
+from kerasfix.kinds import Family
 from kerasfix.pipeline import Options, process
 from kerasfix.types import to_jsonable
 
@@ -45,9 +46,9 @@ def test_buggy_fixture_is_found_and_repaired(case: Case, tmp_path) -> None:
         assert after == case.path.read_bytes()
         return
     assert case.fixed is not None, "a fixable fixture needs its .fixed.py"
-    assert result.status == "fixed", result.message
+    assert result.status == "fixed", result.message or result.why_not
     # A script that trains must now get through a training step; one that only predicts, through predict.
-    assert result.trains_after is (True if b".fit(" in case.path.read_bytes() else None)
+    assert result.trains_after is (True if b".fit(" in case.fixed.read_bytes() else None)
     assert after == case.fixed.read_bytes()
     run = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
@@ -91,6 +92,8 @@ def _run_in_process(path: Path) -> Any:
 def _same_through_both_doors(case: Case, result: Any) -> None:
     """``suggest_fixes(model, x, y)`` on the model and data the script holds gives what ``kerasfix apply`` found."""
     entry = faults.entry(case.kind or "")
+    if entry.family is Family.KERAS2:
+        return  # found in the source text, before any model exists: there is nothing to hand to suggest_fixes
     captured = _run_in_process(case.path)
     if captured.call is None:
         # Nothing a user could hand to suggest_fixes: the model failed to connect (a Functional model is never

@@ -241,7 +241,7 @@ def test_bare_name_adds_to_the_existing_import() -> None:
         model = Sequential([Conv2D(8, 3), Dense(2)])
         """,
         """\
-        from keras.layers import Flatten, Conv2D, Dense
+        from keras.layers import Conv2D, Dense, Flatten
         from keras.models import Sequential
 
         model = Sequential([Conv2D(8, 3), Flatten(), Dense(2)])
@@ -257,7 +257,7 @@ def test_bare_name_from_tensorflow_keras_imports_from_there() -> None:
         model = Sequential([Dense(2)])
         """,
         """\
-        from tensorflow.keras.layers import Flatten, Dense
+        from tensorflow.keras.layers import Dense, Flatten
         model = Sequential([Flatten(), Dense(2)])
         """,
         insert_flatten("Dense"),
@@ -383,7 +383,7 @@ def test_crlf_file_stays_crlf() -> None:
     )
     after = crlf(
         """\
-        from keras.layers import Flatten, Conv2D, Dense
+        from keras.layers import Conv2D, Dense, Flatten
         model = Sequential([
             Conv2D(8, 3),
             Flatten(),
@@ -712,7 +712,7 @@ def test_set_input_shape_inserts_input_add_style_with_bare_import() -> None:
         model.add(Dense(8))
         """,
         """\
-        from tensorflow.keras.layers import Input, Dense
+        from tensorflow.keras.layers import Dense, Input
         model = Sequential()
         model.add(Input(shape=(4,)))
         model.add(Dense(8))

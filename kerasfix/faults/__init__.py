@@ -7,24 +7,25 @@ it is detected silently, the candidate edits that repair it, and the fixture
 folder that shows it. The diagnosis and the planner only iterate the catalogue.
 
 Adding a kind: a member of ``kerasfix.kinds.Kind``, an entry with its detail
-type in the family module (``data``, ``connection``, ``labels``), and a folder
+type in the family module (``keras2``, ``data``, ``connection``, ``labels``), and a folder
 ``fixtures/<kind>/`` with a buggy script and the exact script it must become.
 
 The order of ``CATALOGUE`` is the priority order: findings are reported, and
-repaired, data first, then connections, then labels/loss/activation.
+repaired, Keras-2 API first (the script cannot reach its model before), then
+data, connections, and labels/loss/activation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from kerasfix.faults import connection, data, labels
+from kerasfix.faults import connection, data, keras2, labels
 from kerasfix.faults.base import CandidateFn, ClassifyFn, Context, DetectFn, Detector, Entry, Stage
 from kerasfix.kinds import Family, Kind
 from kerasfix.trace import Failure
 from kerasfix.types import Detail, Finding
 
-CATALOGUE: tuple[Entry, ...] = (*data.ENTRIES, *connection.ENTRIES, *labels.ENTRIES)
+CATALOGUE: tuple[Entry, ...] = (*keras2.ENTRIES, *data.ENTRIES, *connection.ENTRIES, *labels.ENTRIES)
 
 _BY_KIND: dict[Kind, Entry] = {e.kind: e for e in CATALOGUE}
 _RANK: dict[Kind, int] = {e.kind: i for i, e in enumerate(CATALOGUE)}
@@ -50,6 +51,15 @@ def detectors(stage: Stage) -> Iterator[Detector]:
         for d in e.detectors:
             if d.stage is stage:
                 yield d
+
+
+def scan(source: str, path: str) -> tuple[Finding, ...]:
+    """The findings read from the source text alone (no run): every entry's ``scan``, in catalogue order."""
+    found: list[Finding] = []
+    for e in CATALOGUE:
+        if e.scan is not None:
+            found.extend(e.scan(source, path))
+    return tuple(found)
 
 
 def classify_failure(failure: Failure, layer_classes: Sequence[str]) -> Finding:
@@ -83,4 +93,5 @@ __all__ = [
     "detectors",
     "entry",
     "rank",
+    "scan",
 ]

@@ -67,6 +67,8 @@ DetectFn = Callable[[Context, Sequence[Finding]], list[Finding]]
 ClassifyFn = Callable[[Failure, Sequence[str]], Finding | None]
 #: ``candidates(finding, ctx, calls)``: edit sets to try, best first.
 CandidateFn = Callable[[Finding, Context, Calls], list[tuple[Edit, ...]]]
+#: ``scan(source, path)``: findings read from the source text alone, before anything runs.
+ScanFn = Callable[[str, str], list[Finding]]
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class Entry:
     classify: ClassifyFn | None = None
     detectors: tuple[Detector, ...] = ()
     candidates: CandidateFn | None = None
+    scan: ScanFn | None = None
     #: Found only from a script's run (how it uses the model), never from a model and data alone.
     script_only: bool = False
 
@@ -122,4 +125,4 @@ def finding(
     return Finding(kind, message, layer, producer, expected, actual, origin, severity, detail)
 
 
-__all__ = ["CandidateFn", "ClassifyFn", "Context", "DetectFn", "Detector", "Entry", "Stage", "finding"]
+__all__ = ["CandidateFn", "ClassifyFn", "Context", "DetectFn", "Detector", "Entry", "ScanFn", "Stage", "finding"]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TypeVar, cast
 
 import libcst as cst
+import libcst.helpers
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
@@ -165,7 +166,42 @@ def _add_imports(module: cst.Module, imports: Sequence[ImportSpec]) -> cst.Modul
     for spec in dict.fromkeys(imports):
         AddImportsVisitor.add_needed_import(context, spec.module, spec.obj, spec.asname)
     # A fresh copy: the transform may share unchanged subtrees between places.
-    return AddImportsVisitor(context).transform_module(module.deep_clone())
+    added = AddImportsVisitor(context).transform_module(module.deep_clone())
+    names: set[tuple[str, str | None]] = {(spec.module, spec.obj) for spec in imports if spec.asname is None}
+    return added.visit(_KeepSorted(names))
+
+
+class _KeepSorted(cst.CSTTransformer):
+    """A name added to ``from m import a, b, c`` goes where it sorts, when the names were sorted (as isort keeps them).
+
+    libcst's ``AddImportsVisitor`` puts it first. One-line imports only: a
+    parenthesised, commented list is left as libcst wrote it.
+    """
+
+    def __init__(self, added: set[tuple[str, str | None]]) -> None:
+        super().__init__()
+        self.added = added
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        if updated_node.module is None or isinstance(updated_node.names, cst.ImportStar) or updated_node.lpar:
+            return updated_node
+        module = cst.helpers.get_full_name_for_node(updated_node.module)
+        aliases = list(updated_node.names)
+        new = [a for a in aliases if (module, cst.helpers.get_full_name_for_node(a.name)) in self.added and a.asname is None]
+        if len(new) != 1 or aliases[0] is not new[0] or len(aliases) < 2:
+            return updated_node
+
+        def key(alias: cst.ImportAlias) -> str:
+            return (cst.helpers.get_full_name_for_node(alias.name) or "").lower()
+
+        rest = aliases[1:]
+        if [key(a) for a in rest] != sorted(key(a) for a in rest):
+            return updated_node
+        ordered = sorted(aliases, key=key)
+        last_comma = aliases[-1].comma
+        between = aliases[1].comma if len(aliases) > 2 else aliases[0].comma  # the file's own separator
+        names = [a.with_changes(comma=between if i < len(ordered) - 1 else last_comma) for i, a in enumerate(ordered)]
+        return updated_node.with_changes(names=names)
 
 
 def apply_edits(source: str, edits: Sequence[Edit], *, path: str | None = None) -> str:

@@ -1,0 +1,452 @@
+"""``keras2_api``: methods and functions Keras 3 removed, and NumPy aliases removed alongside.
+
+``fit_generator``/``predict_classes`` and friends are matched on any receiver not
+known to be another library's object: nothing else in the Python world has
+those names. ``predict_proba`` (scikit-learn has it) and ``reset_states`` (RNN
+layers still have it) need the receiver to be known as a Keras model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from kerasfix.keras2.calls import keyword, literal_int, literal_str, method, positionals
+from kerasfix.keras2.edits import (
+    ArgsEdit,
+    Edit,
+    Found,
+    Replace,
+    keywords_for_positionals,
+    rename_keyword,
+    template,
+)
+from kerasfix.keras2.migration import Hints, ModelOutput
+from kerasfix.keras2.names import split_keras
+from kerasfix.keras2.source import Receiver, Source, code_of
+from kerasfix.rewrite.imports import numpy_name
+from kerasfix.rewrite.seq import Carried, Seq
+
+KIND = "keras2_api"
+
+#: Keras 2 signatures, after the generator, of the removed ``*_generator`` methods (unambiguous prefix only).
+GENERATOR_METHODS = {
+    "fit_generator": ("fit", ("steps_per_epoch", "epochs", "verbose", "callbacks", "validation_data", "validation_steps")),
+    "evaluate_generator": ("evaluate", ("steps",)),
+    "predict_generator": ("predict", ("steps",)),
+}
+#: Keywords only Keras 1's ``fit_generator`` had: its positional arguments meant samples, not steps.
+KERAS1_GENERATOR_KEYWORDS = frozenset({"nb_epoch", "samples_per_epoch", "nb_val_samples", "max_q_size", "nb_worker", "pickle_safe"})
+
+#: NumPy aliases of builtins removed in NumPy 1.24/2.0. (``np.bool`` and ``np.long`` exist again in NumPy 2.)
+NUMPY_ALIASES = {"float": "float", "int": "int", "object": "object", "str": "str", "complex": "complex", "unicode": "str"}
+
+#: ``keras.backend`` math (gone from standalone Keras 3) → ``keras.ops``, with defaults ``ops`` lacks.
+BACKEND_OPS: dict[str, tuple[str, str | None]] = {
+    **{
+        name: (name, None)
+        for name in (
+            "mean", "sum", "max", "min", "prod", "std", "var", "any", "all", "square", "sqrt", "abs", "exp",
+            "log", "tanh", "sigmoid", "softmax", "maximum", "minimum", "equal", "not_equal", "greater",
+            "greater_equal", "less", "less_equal", "cast", "reshape", "transpose", "stack", "round", "sign",
+            "ones_like", "zeros_like", "dot", "clip", "binary_crossentropy", "categorical_crossentropy",
+            "sparse_categorical_crossentropy", "cumsum", "cumprod", "squeeze", "tile",
+        )
+    },
+    # Keras 2 defaulted these to the last axis; keras.ops to 0 / None / a required axis.
+    "concatenate": ("concatenate", "-1"),
+    "argmax": ("argmax", "-1"),
+    "argmin": ("argmin", "-1"),
+    "expand_dims": ("expand_dims", "-1"),
+    "pow": ("power", None),
+    "l2_normalize": ("normalize", None),
+}
+
+#: ``keras.backend`` functions with no Keras 3 counterpart to rewrite to (display only).
+BACKEND_GONE = {
+    "function": ("backend_function", "call the model (or a keras.Model of the wanted outputs) on the data"),
+    "placeholder": ("backend_placeholder", "keras.Input(shape=…)"),
+    "get_session": ("backend_session", "nothing: Keras 3 has no sessions (tf.compat.v1 for TF 1 code)"),
+    "set_session": ("backend_session", "nothing: Keras 3 has no sessions (tf.config for GPU memory growth)"),
+    "learning_phase": ("backend_learning_phase", "pass training=True/False when calling a layer or model"),
+    "set_learning_phase": ("backend_learning_phase", "pass training=True/False when calling a layer or model"),
+    "set_image_dim_ordering": ("backend_image_dim_ordering", "keras.backend.set_image_data_format(…)"),
+    "image_dim_ordering": ("backend_image_dim_ordering", "keras.backend.image_data_format()"),
+}
+#: Standalone-only: ``tf.keras.backend`` still has these.
+BACKEND_STANDALONE_GONE = {
+    "int_shape": "x.shape",
+    "variable": "keras.Variable(…)",
+    "constant": "keras.ops.convert_to_tensor(…)",
+    "get_value": "keras.ops.convert_to_numpy(v)",
+    "set_value": "v.assign(value)",
+    "batch_dot": "keras.ops.einsum or keras.ops.matmul",
+    "flatten": "keras.ops.reshape(x, (-1,))",
+    "count_params": "layer.count_params()",
+    "gather": "keras.ops.take(…)",
+}
+
+#: TF ops with an exact ``keras.ops`` counterpart (same positional arguments), and keyword renames.
+TF_OPS: dict[str, tuple[str, dict[str, str]]] = {
+    "concat": ("concatenate", {"values": "xs", "axis": "axis"}),
+    "reduce_mean": ("mean", {"axis": "axis", "keepdims": "keepdims"}),
+    "reduce_sum": ("sum", {"axis": "axis", "keepdims": "keepdims"}),
+    "reduce_max": ("max", {"axis": "axis", "keepdims": "keepdims"}),
+    "reduce_min": ("min", {"axis": "axis", "keepdims": "keepdims"}),
+    "reduce_prod": ("prod", {"axis": "axis", "keepdims": "keepdims"}),
+    "expand_dims": ("expand_dims", {"axis": "axis"}),
+    "squeeze": ("squeeze", {"axis": "axis"}),
+    "stack": ("stack", {"axis": "axis"}),
+    "reshape": ("reshape", {"shape": "newshape"}),
+    "transpose": ("transpose", {"perm": "axes"}),
+    "cast": ("cast", {"dtype": "dtype"}),
+    "matmul": ("matmul", {}),
+    "multiply": ("multiply", {}),
+    "add": ("add", {}),
+    "subtract": ("subtract", {}),
+    "maximum": ("maximum", {}),
+    "minimum": ("minimum", {}),
+    "square": ("square", {}),
+    "sqrt": ("sqrt", {}),
+    "exp": ("exp", {}),
+    "abs": ("abs", {}),
+    "tanh": ("tanh", {}),
+    "sigmoid": ("sigmoid", {}),
+    "nn.relu": ("relu", {}),
+    "nn.softmax": ("softmax", {"axis": "axis"}),
+    "nn.sigmoid": ("sigmoid", {}),
+    "math.log": ("log", {}),
+    "math.reduce_mean": ("mean", {"axis": "axis", "keepdims": "keepdims"}),
+    "math.reduce_sum": ("sum", {"axis": "axis", "keepdims": "keepdims"}),
+}
+
+
+def find(src: Source, hints: Hints) -> Iterator[Found]:
+    keras_tensors = _keras_tensor_names(src)
+    for call in src.calls:
+        found = method(call)
+        if found is not None:
+            receiver, name = found
+            if name in GENERATOR_METHODS:
+                yield from _generator_method(src, call, receiver, name)
+            elif name == "predict_classes":
+                yield from _predict_classes(src, call, receiver, hints)
+            elif name == "predict_proba":
+                yield from _predict_proba(src, call, receiver)
+            elif name == "reset_states" and not call.args:
+                yield from _reset_states(src, call, receiver)
+            elif name == "to_yaml" and src.receiver(receiver) is not Receiver.OTHER:
+                yield _found(src, call, "yaml", "`to_yaml()` was removed in Keras 3", "display", "to_json() / model.save(\"….keras\")")
+        yield from _backend(src, call, keras_tensors)
+        yield from _functions(src, call)
+    for attribute in src.attributes:
+        yield from _attribute(src, attribute)
+
+
+def _generator_method(src: Source, call: cst.Call, receiver: cst.BaseExpression, name: str) -> Iterator[Found]:
+    if src.receiver(receiver) is Receiver.OTHER:
+        return
+    new, slots = GENERATOR_METHODS[name]
+    message = f"`{name}` was removed in Keras 3: `{new}` takes generators and datasets itself"
+    extra = positionals(call)[1:]
+    keras1 = any(a.keyword is not None and a.keyword.value in KERAS1_GENERATOR_KEYWORDS for a in call.args)
+    if len(extra) > len(slots) or (keras1 and extra) or any(a.star == "*" for a in call.args):
+        yield _found(src, call, name, message, "display", f"call {new}(…) with the same arguments by keyword")
+        return
+    assert isinstance(call.func, cst.Attribute)
+    edits: list[Edit] = [Replace(call.func.attr, lambda n: n.with_changes(value=new))]
+    generator = keyword(call, "generator")
+    if generator is not None:
+        edits.append(rename_keyword(generator, "x"))
+    if extra:
+        edits.append(keywords_for_positionals(call, slots))
+    replacement = f"rename {name} to {new}" + (", passing the arguments after the generator by keyword" if extra else "")
+    yield _found(src, call, name, message, "safe", replacement, tuple(edits))
+
+
+def model_output(src: Source, receiver: cst.BaseExpression, depth: int = 0) -> ModelOutput | None:
+    """The last layer's units/activation of a model defined in this file, if it can be read."""
+    if not isinstance(receiver, cst.Name) or depth > 2:
+        return None
+    last: cst.Call | None = None
+    for value in src.assignments.get(receiver.value, []):
+        if isinstance(value, cst.Call) and src.is_keras(value, ("Sequential", "models.Sequential")):
+            layers = value.args[0].value if value.args else None
+            if isinstance(layers, (cst.List, cst.Tuple)) and layers.elements:
+                element = layers.elements[-1].value
+                last = element if isinstance(element, cst.Call) else None
+        elif isinstance(value, cst.Call) and src.is_keras(value, ("Model", "models.Model")):
+            outputs = keyword(value, "outputs") or keyword(value, "output")
+            if outputs is None and len(positionals(value)) > 1:
+                outputs = positionals(value)[1]
+            if outputs is not None and isinstance(outputs.value, cst.Name):
+                produced = src.assignments.get(outputs.value.value, [])
+                if len(produced) == 1 and isinstance(produced[0], cst.Call) and isinstance(produced[0].func, cst.Call):
+                    last = produced[0].func
+    code = code_of(receiver)
+    for call in src.calls:
+        found = method(call)
+        if found is not None and found[1] == "add" and code_of(found[0]) == code and call.args:
+            added = call.args[0].value
+            last = added if isinstance(added, cst.Call) else last
+    if last is None:
+        return None
+    layer = src.keras_layer(last)
+    if layer == "Dense":
+        units_arg = keyword(last, "units") or (positionals(last)[0] if positionals(last) else None)
+        activation = keyword(last, "activation")
+        return ModelOutput(
+            literal_int(units_arg.value) if units_arg is not None else None,
+            literal_str(activation.value) if activation is not None else "linear",
+        )
+    if layer == "Activation" and last.args:
+        return ModelOutput(None, literal_str(last.args[0].value))
+    return None
+
+
+def _predict_classes(src: Source, call: cst.Call, receiver: cst.BaseExpression, hints: Hints) -> Iterator[Found]:
+    if src.receiver(receiver) is Receiver.OTHER:
+        return
+    message = "`predict_classes` was removed in Keras 3"
+    output = hints.outputs.get(src.start(call)) or model_output(src, receiver)
+    # Keras 2's own rule: argmax over several outputs, a 0.5 threshold on one.
+    argmax = output is not None and (
+        (output.units is not None and output.units > 1) or (output.units is None and output.activation == "softmax")
+    )
+    threshold = output is not None and output.units == 1
+    if not (argmax or threshold):
+        yield _found(
+            src, call, "predict_classes", message, "display",
+            'np.argmax(model.predict(x), axis=-1) for several outputs, (model.predict(x) > 0.5).astype("int32") for one',
+        )
+        return
+    numpy = numpy_name(src.table)
+    quoted = src.string("int32")
+
+    def make(node: cst.Call) -> cst.BaseExpression:
+        assert isinstance(node.func, cst.Attribute)
+        predict = node.with_changes(func=node.func.with_changes(attr=cst.Name("predict")))
+        if argmax:
+            return template(f"{numpy.code}.argmax({{p}}, axis=-1)", p=predict)
+        return template(f"({{p}} > 0.5).astype({quoted})", p=predict)
+
+    shown = f"{numpy.code}.argmax(….predict(x), axis=-1)" if argmax else f"(….predict(x) > 0.5).astype({quoted})"
+    imports = numpy.imports if argmax else ()
+    yield _found(src, call, "predict_classes", message, "review", shown, (Replace(call, make, imports),))
+
+
+def _predict_proba(src: Source, call: cst.Call, receiver: cst.BaseExpression) -> Iterator[Found]:
+    if src.receiver(receiver) is not Receiver.KERAS:
+        return
+    assert isinstance(call.func, cst.Attribute)
+    yield _found(
+        src, call, "predict_proba",
+        "`predict_proba` was removed in Keras 3; `predict` returns the same probabilities",
+        "review", "rename predict_proba to predict",
+        (Replace(call.func.attr, lambda n: n.with_changes(value="predict")),),
+    )
+
+
+def _reset_states(src: Source, call: cst.Call, receiver: cst.BaseExpression) -> Iterator[Found]:
+    if src.receiver(receiver) is not Receiver.KERAS:
+        return
+    message = "`Model.reset_states()` was removed in Keras 3 (stateful layers still have it)"
+    replacement = "reset each layer that has states: for layer in model.layers: …"
+    expr = src.parent(call)
+    line = src.parent(expr) if isinstance(expr, cst.Expr) else None
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        yield _found(src, call, "model_reset_states", message, "display", replacement)
+        return
+    variable = next(n for n in ("layer", "layer_", "lyr") if not src.bound(n))
+    model = code_of(receiver)
+    q = src.quote
+    loop = cst.parse_statement(
+        f"for {variable} in {model}.layers:\n"
+        f"    if hasattr({variable}, {q}reset_states{q}):\n"
+        f"        {variable}.reset_states()\n"
+    )
+    assert isinstance(loop, cst.For)
+
+    def make(node: cst.SimpleStatementLine) -> cst.For:
+        return loop.with_changes(
+            leading_lines=node.leading_lines,
+            body=loop.body.with_changes(header=node.trailing_whitespace),
+        )
+
+    yield _found(src, call, "model_reset_states", message, "review", replacement, (Replace(line, make),))
+
+
+def _backend(src: Source, call: cst.Call, keras_tensors: set[str]) -> Iterator[Found]:
+    qualified = src.qualified(call.func)
+    split = split_keras(qualified) if qualified is not None else None
+    if split is None:
+        if qualified is not None and qualified.startswith("tensorflow.") and not qualified.startswith("tensorflow.keras"):
+            yield from _tf_op(src, call, qualified[len("tensorflow.") :], keras_tensors)
+        return
+    root, rest = split
+    if not rest.startswith("backend.") or rest.count(".") != 1:
+        return
+    name = rest.split(".")[1]
+    if name in BACKEND_GONE:
+        rule, instead = BACKEND_GONE[name]
+        yield _found(src, call, rule, f"`backend.{name}` was removed in Keras 3", "display", instead)
+        return
+    standalone = root == "keras"
+    if standalone and name in BACKEND_STANDALONE_GONE:
+        yield _found(src, call, "backend_removed", f"`keras.backend.{name}` was removed in Keras 3", "display", BACKEND_STANDALONE_GONE[name])
+        return
+    if name not in BACKEND_OPS:
+        return
+    on_keras_tensor = any(_is_keras_tensor(src, a.value, keras_tensors) for a in call.args)
+    if standalone or on_keras_tensor:
+        message = (
+            f"`keras.backend.{name}` was removed in Keras 3; `keras.ops` has it"
+            if standalone
+            else f"`tf.keras.backend.{name}` runs TensorFlow, which cannot take a Keras tensor in Keras 3"
+        )
+        yield _to_ops(src, call, "backend_math", name, BACKEND_OPS[name], {}, message)
+
+
+def _to_ops(
+    src: Source,
+    call: cst.Call,
+    rule: str,
+    name: str,
+    op: tuple[str, str | None],
+    keywords: dict[str, str],
+    message: str,
+) -> Found:
+    new, default_axis = op
+    ops = src.keras_name(_ops_root(src), f"ops.{new}", module_import=True)
+    replacement = f"use {ops.code}(…)"
+    present = [a.keyword.value for a in call.args if a.keyword is not None]
+    if any(a.star for a in call.args) or any(k not in keywords for k in present if k != "axis"):
+        return _found(src, call, rule, message, "display", replacement)
+    if name == "relu" and len(call.args) > 1:
+        return _found(src, call, rule, message, "display", replacement)
+    edits: list[Edit] = [Replace(call.func, lambda f: cst.parse_expression(ops.code), ops.imports)]
+    for arg in call.args:
+        if arg.keyword is not None and keywords.get(arg.keyword.value, arg.keyword.value) != arg.keyword.value:
+            edits.append(rename_keyword(arg, keywords[arg.keyword.value]))
+    if default_axis is not None and keyword(call, "axis") is None and len(positionals(call)) < 2:
+        edits.append(_append_axis(call, default_axis))
+        replacement += f" with axis={default_axis}, Keras 2's default"
+    return _found(src, call, rule, message, "review", replacement, tuple(edits))
+
+
+def _append_axis(call: cst.Call, value: str) -> ArgsEdit:
+    def change(seq: Seq[cst.Arg]) -> None:
+        equal = next((a.equal for a in seq.items if isinstance(a.equal, cst.AssignEqual)), None)
+        if equal is None:
+            equal = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+        axis = cst.Arg(cst.parse_expression(value), keyword=cst.Name("axis"), equal=equal.deep_clone())
+        seq.insert(len(seq.items), Carried(axis))
+
+    return ArgsEdit(call, change)
+
+
+def _ops_root(src: Source) -> str:
+    """``keras`` unless the file only knows Keras as ``tensorflow.keras``."""
+    targets = set(src.table.bindings.values())
+    uses_standalone = any(t == "keras" or t.startswith("keras.") for t in targets)
+    uses_tf_keras = any(t.startswith("tensorflow.keras") for t in targets) or "tensorflow" in targets
+    return "tensorflow.keras" if uses_tf_keras and not uses_standalone else "keras"
+
+
+def _tf_op(src: Source, call: cst.Call, op: str, keras_tensors: set[str]) -> Iterator[Found]:
+    if op not in TF_OPS:
+        return
+    if not any(_is_keras_tensor(src, a.value, keras_tensors) for a in call.args):
+        return
+    new, keywords = TF_OPS[op]
+    message = f"`tf.{op}` cannot take a Keras tensor in Keras 3 (a symbolic `Input`/layer output)"
+    yield _to_ops(src, call, "tf_op_on_keras_tensor", op, (new, None), keywords, message)
+
+
+def _keras_tensor_names(src: Source) -> set[str]:
+    """Names assigned a symbolic Keras tensor: ``keras.Input(…)`` or ``SomeLayer(…)(…)``."""
+    names: set[str] = set()
+    for _ in range(3):  # follow short chains (x = Dense(…)(inputs); y = tf.concat([x, …]))
+        for name, values in src.assignments.items():
+            if name not in names and any(_makes_keras_tensor(src, v, names) for v in values):
+                names.add(name)
+    return names
+
+
+def _makes_keras_tensor(src: Source, value: cst.BaseExpression, known: set[str]) -> bool:
+    if not isinstance(value, cst.Call):
+        return False
+    if src.is_keras(value, ("Input", "layers.Input")):
+        return True
+    if isinstance(value.func, cst.Call) and src.keras_layer(value.func) is not None:
+        return True
+    qualified = src.qualified(value.func)
+    if qualified is not None and qualified.startswith("tensorflow.") and qualified[len("tensorflow.") :] in TF_OPS:
+        return any(_is_keras_tensor(src, a.value, known) for a in value.args)
+    return False
+
+
+def _is_keras_tensor(src: Source, expr: cst.BaseExpression, known: set[str]) -> bool:
+    if isinstance(expr, cst.Name):
+        return expr.value in known
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        return any(_is_keras_tensor(src, e.value, known) for e in expr.elements)
+    if isinstance(expr, cst.Attribute) and expr.attr.value in ("output", "input"):
+        return src.receiver(expr.value) is Receiver.KERAS
+    return _makes_keras_tensor(src, expr, known)
+
+
+def _functions(src: Source, call: cst.Call) -> Iterator[Found]:
+    path = src.keras_path(call.func)
+    if path is None:
+        return
+    rest = path[1]
+    if rest in ("utils.multi_gpu_model", "utils.training_utils.multi_gpu_model"):
+        yield _found(src, call, "multi_gpu_model", "`multi_gpu_model` was removed in Keras 3", "display", "build and compile the model inside tf.distribute.MirroredStrategy().scope()")
+    elif rest == "models.model_from_yaml":
+        yield _found(src, call, "yaml", "`model_from_yaml` was removed in Keras 3", "display", "keras.models.model_from_json / keras.models.load_model(\"….keras\")")
+    elif rest.startswith("layers.") and rest.split(".")[-1] in ("Merge", "Highway", "MaxoutDense", "AtrousConvolution1D", "AtrousConvolution2D", "LocallyConnected1D", "LocallyConnected2D"):
+        yield _found(src, call, "removed_layer", f"`{rest.split('.')[-1]}` was removed in Keras 3", "display", "keras.layers.Concatenate/Add/… for Merge; no drop-in replacement for the others")
+
+
+def _attribute(src: Source, node: cst.Attribute) -> Iterator[Found]:
+    name = node.attr.value
+    if name == "lr" and src.is_optimizer(node.value):
+        yield _found(
+            src, node, "optimizer_lr_attribute",
+            "an optimizer's `lr` attribute was renamed `learning_rate`; Keras 3 has only `learning_rate`",
+            "safe", "rename .lr to .learning_rate",
+            (Replace(node.attr, lambda n: n.with_changes(value="learning_rate")),),
+        )
+        return
+    if name in NUMPY_ALIASES and src.qualified(node) == f"numpy.{name}":
+        builtin = NUMPY_ALIASES[name]
+        yield _found(
+            src, node, f"np_{name}_alias",
+            f"`np.{name}` was an alias of the builtin `{builtin}`, removed in NumPy 1.24/2.0",
+            "safe", f"use {builtin}",
+            (Replace(node, lambda n: cst.Name(builtin, lpar=n.lpar, rpar=n.rpar)),),
+        )
+        return
+    if name in ("output_shape", "input_shape") and _is_layer(src, node.value):
+        yield _found(
+            src, node, "layer_output_shape", f"layers have no `{name}` in Keras 3 (models still do)", "display",
+            f"layer.{name.split('_')[0]}.shape",
+        )
+
+
+def _is_layer(src: Source, expr: cst.BaseExpression) -> bool:
+    """``model.layers[i]`` or ``model.get_layer(…)``."""
+    if isinstance(expr, cst.Subscript):
+        return isinstance(expr.value, cst.Attribute) and expr.value.attr.value == "layers"
+    if isinstance(expr, cst.Call):
+        found = method(expr)
+        return found is not None and found[1] == "get_layer"
+    return False
+
+
+def _found(
+    src: Source, node: cst.CSTNode, rule: str, message: str, applicability: str, replacement: str, edits: tuple[Edit, ...] = ()
+) -> Found:
+    return Found(src.migration(node, KIND, rule, message, applicability, replacement), edits if applicability != "display" else ())
