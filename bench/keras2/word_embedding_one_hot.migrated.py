@@ -1,0 +1,44 @@
+from numpy import array
+from tensorflow.keras.preprocessing.text import one_hot
+from keras.preprocessing.sequence import pad_sequences
+from keras.models import Sequential
+from keras.layers import Dense
+from keras.layers import Flatten, Input
+from keras.layers import Embedding
+# define documents
+docs = ['Well done!',
+		'Good work',
+		'Great effort',
+		'nice work',
+		'Excellent!',
+		'Weak',
+		'Poor effort!',
+		'not good',
+		'poor work',
+		'Could have done better.']
+# define class labels
+labels = array([1,1,1,1,1,0,0,0,0,0])
+# integer encode the documents
+vocab_size = 50
+encoded_docs = [one_hot(d, vocab_size) for d in docs]
+print(encoded_docs)
+# pad documents to a max length of 4 words
+max_length = 4
+padded_docs = pad_sequences(encoded_docs, maxlen=max_length, padding='post')
+print(padded_docs)
+# define the model
+model = Sequential()
+model.add(Input(shape=(max_length,)))
+model.add(Embedding(vocab_size, 8))
+model.add(Flatten())
+model.add(Dense(1, activation='sigmoid'))
+# compile the model
+model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['acc'])
+# summarize the model
+print(model.summary())
+# fit the model
+model.fit(padded_docs, labels, epochs=50, verbose=0)
+# evaluate the model
+loss, accuracy = model.evaluate(padded_docs, labels, verbose=0)
+print('Accuracy: %f' % (accuracy*100))
+print((model.predict(padded_docs) > 0.5).astype('int32'))
