@@ -7,10 +7,11 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from kerasfix import pipeline
 from kerasfix.capture.runner import DEFAULT_TIMEOUT
-from kerasfix.pipeline import InputError, Options, collect
+from kerasfix.pipeline import InputError, Options, Target, collect, is_test_file
 from kerasfix.report import (
     EXIT_ERROR,
     FORMATS,
@@ -29,8 +30,10 @@ exit codes:
   2  could not run: bad path, a file that does not parse, a script that fails,
      hangs, exits or never builds a Keras model, or a file changed while fixing
 
-kerasfix RUNS the scripts you give it (in a child process, with a timeout),
-stopping them at their first fit()/evaluate()/predict() call.
+kerasfix RUNS the scripts you give it (in a child process, with a timeout, in
+the script's folder), to their end, with every fit()/evaluate()/predict() cut to
+one batch. Files that never build, load or train a Keras model are not run.
+Arguments after -- go to the script: kerasfix apply train.py -- --epochs 3
 """
 
 
@@ -48,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_const", const="json", dest="output_format", help="alias of --output-format json")
         sp.add_argument("--select", metavar="KINDS", default="",
                         help="comma-separated finding kinds or families to look for (e.g. keras2; default: all)")
+        sp.add_argument("--cwd", metavar="DIR", help="working directory for the scripts' runs (default: each script's folder)")
+        sp.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="files looked at in parallel (default: the number of CPUs)")
         sp.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds a script may run before it reaches fit (default: %(default)s)")
         sp.add_argument("-v", "--verbose", action="store_true", help="show the scripts' own output and kerasfix's internal errors")
         sp.add_argument("-q", "--quiet", action="store_true", help="print only findings and errors; no summary")
@@ -66,7 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     Nothing of ours reaches the user as a traceback (unless ``--verbose``): a
     bug is one line and exit code 2, and a closed stdout (``| head``) is quiet.
     """
-    args = _parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    # Everything after ``--`` is for the script (``kerasfix apply train.py -- --epochs 3``).
+    script_args = given[given.index("--") + 1:] if "--" in given else []
+    args = _parser().parse_args(given[: given.index("--")] if "--" in given else given)
+    args.script_args = tuple(script_args)
     try:
         return _run(args)
     except BrokenPipeError:  # stdout closed early: stop writing to it, without a traceback
@@ -89,29 +99,38 @@ def _run(args: argparse.Namespace) -> int:
         safe_only=apply and args.safe_only,
         timeout=args.timeout, verify=not (apply and args.no_verify),
         select=frozenset(s.strip() for s in args.select.split(",") if s.strip()),
+        argv=args.script_args, cwd=os.path.abspath(args.cwd) if args.cwd else None, jobs=max(1, args.jobs),
     )
     report = Report(diff_mode=options.diff)
     err = sys.stderr
     status = _Status(enabled=err.isatty() and not args.quiet)
     try:
-        paths = list(collect(args.paths))
+        targets = list(collect(args.paths))
     except InputError as exc:
         print(f"kerasfix: {exc}", file=err)
         return EXIT_ERROR
+
+    def one(target: Target) -> tuple[FileResult, str | None]:
+        path = target.path
+        if target.in_folder and is_test_file(path):
+            return FileResult(path, "skipped", why_not="a test file (not run)"), None
+        try:
+            return pipeline.process(path, options, progress=status.update), None
+        except Exception as exc:  # our own bug: one line for this file (traceback with --verbose); go on
+            message = _one_line(
+                f"{path}: kerasfix internal error: {type(exc).__name__}: {exc} (run with --verbose for details)")
+            return FileResult(path, "error", message=message), traceback.format_exc()
+
     try:
-        for path in paths:
-            try:
-                result = pipeline.process(path, options, progress=status.update)
-            except Exception as exc:  # our own bug: one line for this file (traceback with --verbose); go on
-                result = FileResult(path, "error", message=_one_line(
-                    f"{path}: kerasfix internal error: {type(exc).__name__}: {exc} (run with --verbose for details)"))
-                if args.verbose:
-                    traceback.print_exc()
-            report.add(result)
-            if args.verbose and result.output:
-                err.write(f"── output of {path}\n{result.output}\n")
-            if args.verbose and result.detail:
-                err.write(result.detail + "\n")
+        with ThreadPoolExecutor(max_workers=min(options.jobs, len(targets))) as executor:
+            for result, trace in executor.map(one, targets):  # results come back in file order
+                report.add(result)
+                if args.verbose and trace:
+                    err.write(trace)
+                if args.verbose and result.output:
+                    err.write(f"── output of {result.path}\n{result.output}\n")
+                if args.verbose and result.detail:
+                    err.write(result.detail + "\n")
     except KeyboardInterrupt:
         status.stop()
         print("kerasfix: interrupted", file=err)

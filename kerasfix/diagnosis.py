@@ -21,7 +21,7 @@ from kerasfix.faults.data import DataShapeDetail, DtypeDetail
 from kerasfix.kinds import Kind
 from kerasfix.losses import LossInfo
 from kerasfix.problem import Problem, problem_for
-from kerasfix.sample import feature_shape
+from kerasfix.sample import feature_shape, row_count
 from kerasfix.structure import Structure
 from kerasfix.trace import Trace, clean_message, forward, walk
 from kerasfix.types import Diagnosis, Finding, Severity, Shape
@@ -80,7 +80,9 @@ def examine(problem: Problem) -> Examination:
     labels = problem.labels
     x = sample.x
     data_shape = feature_shape(x)
-    ctx = Context(structure, sample, loss, labels, problem.full_rows, data_shape, usage_error=problem.usage_error)
+    ctx = Context(structure, sample, loss, labels, problem.full_rows, data_shape, x_shape=problem.x_shape,
+                  label_rows=row_count(problem.y_full), trained_shape=problem.trained_shape,
+                  usage_error=problem.usage_error, call=problem.calls.fit, whole_set=problem.whole_set)
     found: list[Finding] = []
     _detect(Stage.DATA, ctx, found)
 
@@ -102,9 +104,7 @@ def examine(problem: Problem) -> Examination:
     model = out = None
     if trace.failure is not None:
         found.append(faults.classify_failure(trace.failure, names))
-    elif trace.output is not None and not any(
-        isinstance(f.detail, DataShapeDetail) and f.detail.cause == "missing_batch_axis" for f in found
-    ):
+    elif trace.output is not None and not any(isinstance(f.detail, DataShapeDetail) for f in found):
         xs = _usable_x(x, min(sample.rows, FORWARD_ROWS))
         if xs is not None:
             model, out, failure = forward(traced, w, xs)

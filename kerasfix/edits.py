@@ -198,6 +198,8 @@ def reshape_data(a: Any, how: str) -> np.ndarray:
         return np.expand_dims(arr, -1)
     if how == "transpose":
         return arr.T
+    if how == "to_array":
+        return arr
     return arr.reshape(-1, 1)
 
 

@@ -6,7 +6,9 @@ outcome is a ``FileResult``; nothing here prints or exits.
 
 from __future__ import annotations
 
+import ast
 import difflib
+import fnmatch
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -16,14 +18,14 @@ from typing import Any
 import libcst
 
 from kerasfix import faults
-from kerasfix.capture.runner import DEFAULT_TIMEOUT, CaptureError, capture
+from kerasfix.capture.runner import DEFAULT_TIMEOUT, CaptureError, CaptureResult, capture
 from kerasfix.faults.keras2 import migration_fix, runtime_finding, write_migrations
 from kerasfix.fix import Fix, combine
 from kerasfix.kinds import Family, Kind
 from kerasfix.patch import FileChangedError, Patch, SourceFile
 from kerasfix.report import FileResult, Status
 from kerasfix.rewrite import RewriteError, apply_edits
-from kerasfix.types import Applicability, Edit, Finding, Migrate, Origin, Rejected
+from kerasfix.types import DATA_METHODS, Applicability, Edit, Finding, Migrate, Origin, Rejected
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,12 @@ class Options:
     verify: bool = True
     #: Kinds and families to look for (``--select``); empty means all.
     select: frozenset[str] = frozenset()
+    #: Arguments for the script (after ``--`` on the command line).
+    argv: tuple[str, ...] = ()
+    #: Working directory for the script's runs; None: the script's own folder.
+    cwd: str | None = None
+    #: Runs of scripts at once (files in parallel).
+    jobs: int = 1
 
     def selects(self, kind: Kind) -> bool:
         return not self.select or kind.value in self.select or faults.entry(kind).family.value in self.select
@@ -51,7 +59,20 @@ class InputError(Exception):
     """A path the user gave cannot be used at all."""
 
 
-def collect(paths: list[str]) -> Iterator[str]:
+@dataclass(frozen=True)
+class Target:
+    """A file to look at, and whether it was found by searching a folder (rather than named)."""
+
+    path: str
+    in_folder: bool = False
+
+
+#: Files a folder search leaves alone: tests are not training scripts, whatever they import.
+_TEST_FILES = ("test_*.py", "*_test.py", "conftest.py")
+_TEST_DIRS = frozenset({"tests", "test"})
+
+
+def collect(paths: list[str]) -> Iterator[Target]:
     """The Python files (and notebooks) named by ``paths``, directories searched recursively."""
     for path in paths:
         if not os.path.exists(path):
@@ -63,11 +84,57 @@ def collect(paths: list[str]) -> Iterator[str]:
                 for name in sorted(files):
                     if name.endswith((".py", ".ipynb")):
                         found = True
-                        yield os.path.join(root, name)
+                        yield Target(os.path.join(root, name), in_folder=True)
             if not found:
                 raise InputError(f"{path}: directory has no Python files")
         else:
-            yield path
+            yield Target(path)
+
+
+def is_test_file(path: str) -> bool:
+    """A test module (``test_*.py``, ``*_test.py``, ``conftest.py``, or anything under ``tests/``)."""
+    parts = os.path.normpath(path).split(os.sep)
+    return any(fnmatch.fnmatch(parts[-1], p) for p in _TEST_FILES) or bool(_TEST_DIRS & set(parts[:-1]))
+
+
+#: What building, loading or training a Keras model is called in source.
+_MODEL_CALLS = frozenset({
+    "Sequential", "Model", "Input", "load_model", "model_from_json", "clone_model",
+    "fit_generator", "evaluate_generator", "predict_generator",
+}) | DATA_METHODS
+_KERAS_ROOTS = frozenset({"keras", "tensorflow", "tf_keras"})
+
+
+def runs_keras(script: str) -> bool:
+    """Whether a script's source imports Keras and builds, loads or trains a model (else it is not run).
+
+    A helper module (``data_utils.py``) or a file of plain functions is left
+    alone: kerasfix executes only what looks like a training script.
+    """
+    try:
+        tree = ast.parse(script)
+    except SyntaxError:
+        return True  # reported as not parsing, elsewhere
+    imports_keras = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imports_keras |= any(a.name.split(".")[0] in _KERAS_ROOTS for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imports_keras |= node.module.split(".")[0] in _KERAS_ROOTS
+    if not imports_keras:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if name in _MODEL_CALLS:
+                return True
+        if isinstance(node, ast.ClassDef) and any(
+            (b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else "") == "Model"
+            for b in node.bases
+        ):
+            return True
+    return False
 
 
 def _parse_error(text: str, path: str) -> str | None:
@@ -86,15 +153,15 @@ def _parse_error(text: str, path: str) -> str | None:
     return None
 
 
-def choose(fixes: tuple[Fix, ...], safe_only: bool) -> tuple[Fix | None, tuple[Fix, ...]]:
-    """The fix to write (the best verified one) and the ones held back by ``--safe-only``."""
+def choose(fixes: tuple[Fix, ...], safe_only: bool) -> tuple[tuple[Fix, ...], tuple[Fix, ...]]:
+    """The fixes worth a verifying run (verified on the sample, best first) and those ``--safe-only`` holds back."""
+    eligible: list[Fix] = []
+    held: list[Fix] = []
     for fix in fixes:
         if not fix.verified or fix.applicability == Applicability.DISPLAY:
             continue
-        if safe_only and fix.applicability != Applicability.SAFE:
-            return None, (fix,)
-        return fix, ()
-    return None, ()
+        (held if safe_only and fix.applicability != Applicability.SAFE else eligible).append(fix)
+    return tuple(eligible), tuple(held)
 
 
 @dataclass(frozen=True)
@@ -171,6 +238,13 @@ def open_document(path: str) -> Document | FileResult:
     return doc
 
 
+def _capture(doc: Document, path: str, options: Options, script: str | None) -> CaptureResult:
+    """Run ``script`` (None: the file as it is) as the user runs the file: its folder, its arguments."""
+    cwd = options.cwd or doc.cwd or os.path.dirname(os.path.abspath(path))
+    return capture(path, source=doc.run_bytes(script), timeout=options.timeout, cwd=cwd, argv=options.argv,
+                   jobs=options.jobs)
+
+
 @dataclass(frozen=True)
 class _Start:
     """The script the first run sees: the file itself, or the file with its Keras-2 API migrated."""
@@ -194,6 +268,8 @@ def process(path: str, options: Options, progress: Callable[[str], None] = lambd
     doc = open_document(path)
     if isinstance(doc, FileResult):
         return doc
+    if not runs_keras(doc.script):
+        return FileResult(path, "skipped", why_not="it never builds, loads or trains a Keras model (not run)")
     abspath = os.path.abspath(path)
     static = tuple(f for f in faults.scan(doc.script, abspath) if options.selects(f.kind))
     start, rejected = _Start(doc.script), []
@@ -208,8 +284,7 @@ def process(path: str, options: Options, progress: Callable[[str], None] = lambd
         return FileResult(path, "findings" if static else "clean", shown_static, rejected=tuple(rejected))
     progress(f"running {path} (capture)")
     try:
-        captured = capture(path, source=doc.run_bytes(start.script if start.steps else None),
-                           timeout=options.timeout, cwd=doc.cwd)
+        captured = _capture(doc, path, options, start.script if start.steps else None)
     except CaptureError as exc:
         return _not_captured(doc, path, exc, start, static, rejected)
     back = _line_map(doc.script, start.script) if start.steps else None
@@ -226,13 +301,13 @@ def process(path: str, options: Options, progress: Callable[[str], None] = lambd
         return base
     if start.steps and not run_findings:
         # Only the API needed migrating: the run just made is the migrated script's verification.
-        if captured.trains is False:
-            return replace(base, why_not="the migrated script does not get through a training step")
+        if not captured.completed:
+            return replace(base, why_not="the migrated script does not run to its end")
         combined = combine(start.steps, verified=True)
         return _written(doc, path, options, base, combined, doc.patch(start.script, combined), captured.trains)
-    fix, held = choose(fixes, options.safe_only)
-    candidates: tuple[Fix, ...] = (fix,) if fix is not None else ()
-    if fix is None and captured.verify_by_rerun:
+    eligible, held = choose(fixes, options.safe_only)
+    candidates = eligible[:MAX_RERUN_CANDIDATES]
+    if not eligible and captured.verify_by_rerun:
         # The model never got built, so the child could not verify: the patched script is the test.
         candidates = tuple(f for f in fixes if f.edits)[:MAX_RERUN_CANDIDATES]
     for candidate in candidates:
@@ -313,7 +388,7 @@ def _why_not(tried: tuple[Fix, ...], held: tuple[Fix, ...], rejected: list[Rejec
     return "kerasfix has no repair for this fault"
 
 
-#: Re-running a script costs seconds: try this many unverified candidates at most.
+#: Re-running a script costs seconds: try this many candidate fixes at most.
 MAX_RERUN_CANDIDATES = 3
 
 
@@ -351,15 +426,16 @@ def _try_fix(doc: Document, path: str, fix: Fix, options: Options,
                 return combined, doc.patch(after, combined), None
             return "the fix is not verified and --no-verify does not re-run the script to verify it"
         try:
-            again = capture(path, source=doc.run_bytes(after), timeout=options.timeout, cwd=doc.cwd)
+            again = _capture(doc, path, options, after)
         except CaptureError as exc:
             return f"the patched script did not verify: {exc}"
-        if not again.findings and again.trains is not False:
+        if not again.findings and again.completed:
             combined = combine(steps, verified=True)
             return combined, doc.patch(after, combined), again.trains
-        follow, _ = choose(again.fixes, options.safe_only)
+        follows, _ = choose(again.fixes, options.safe_only)
+        follow = follows[0] if follows else None
         if not again.findings or follow is None:
-            left = ", ".join(f.kind.value for f in again.findings) or "it does not train"
+            left = ", ".join(f.kind.value for f in again.findings) or "it does not run to its end"
             return f"the patched script did not verify ({left})"
         script, step = after, follow
     return "the patched script still has findings after several fixes"

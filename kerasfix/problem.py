@@ -37,6 +37,12 @@ class Problem:
     optimizer: str = "adam"
     #: The script used the model before it was built (the error it got), if it did.
     usage_error: str | None = None
+    #: The whole features' shape, when they are one in-memory array.
+    x_shape: tuple[int, ...] | None = None
+    #: The per-sample shape an earlier call of the script trained this model on, if one did.
+    trained_shape: tuple[int | None, ...] | None = None
+    #: The features are a whole data set the script holds (its model was never called): never one sample.
+    whole_set: bool = False
     edits: tuple[Edit, ...] = ()
 
     @property
@@ -63,6 +69,10 @@ class Problem:
             base_x = self.sample.x_columns.T
             data_edits = [e for e in edits if not _is_transpose(e)]
         x, y = apply_data_edits(data_edits, base_x, self.sample.y)
+        full_rows, x_shape = self.full_rows, self.x_shape
+        if base_x is not self.sample.x and x_shape is not None:
+            x_shape = tuple(reversed(x_shape))
+            full_rows = x_shape[0]
         y_full = self.y_full
         label_edits = [e for e in edits if isinstance(e, (EncodeLabels, ReshapeData, CastData)) and e.which == "y"]
         if y_full is not None and label_edits:
@@ -73,7 +83,8 @@ class Problem:
         # Declaring the input builds the model where it is defined: the script's early use of it then works.
         usage_error = None if any(isinstance(e, SetInputShape) for e in edits) else self.usage_error
         return replace(self, structure=structure, loss=compile_loss(edits, self.loss), sample=Sample(x, y, rows),
-                       y_full=y_full, usage_error=usage_error, edits=self.edits + tuple(edits))
+                       y_full=y_full, full_rows=full_rows, x_shape=x_shape, usage_error=usage_error,
+                       edits=self.edits + tuple(edits))
 
 
 def _is_transpose(edit: Edit) -> bool:
@@ -98,6 +109,8 @@ def problem_for(
     optimizer: Any = None,
     calls: Calls | None = None,
     usage_error: str | None = None,
+    trained_shape: tuple[int | None, ...] | None = None,
+    whole_set: bool = False,
 ) -> Problem:
     """The problem of ``model`` on ``x``/``y`` (nothing is run yet).
 
@@ -113,8 +126,9 @@ def problem_for(
         loss = getattr(model, "loss", None)
     if optimizer is None and not is_layers:
         optimizer = getattr(model, "optimizer", None)
+    x_shape = tuple(int(d) for d in x.shape) if isinstance(x, np.ndarray) else None
     return Problem(structure, loss, sample, full_labels(y) if y is not None else None, row_count(x),
-                   calls or Calls(), optimizer_name(optimizer), usage_error)
+                   calls or Calls(), optimizer_name(optimizer), usage_error, x_shape, trained_shape, whole_set)
 
 
 __all__ = ["Problem", "optimizer_name", "problem_for"]

@@ -18,7 +18,7 @@ from kerasfix.fix import Fix
 from kerasfix.patch import Patch
 from kerasfix.types import Diagnosis, Finding, Rejected, Severity, to_jsonable
 
-Status = Literal["clean", "findings", "fixed", "would_fix", "error"]
+Status = Literal["clean", "findings", "fixed", "would_fix", "error", "skipped"]
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -82,7 +82,7 @@ class Report:
             counts[r.status] = counts.get(r.status, 0) + 1
         words = {
             "fixed": "fixed", "would_fix": "would be fixed", "findings": "with findings left",
-            "clean": "clean", "error": "could not be analysed",
+            "clean": "clean", "error": "could not be analysed", "skipped": "skipped",
         }
         parts = [f"{n} file{'s' if n != 1 else ''} {words[s]}" for s, n in counts.items()]
         held = sum(len(r.held) for r in self.results)
@@ -162,6 +162,10 @@ def render_text(results: list[FileResult], *, full: bool, verbose: bool = False,
     """
     out: list[str] = []
     for r in results:
+        if r.status == "skipped":
+            if verbose:
+                out.append(f"{r.path}: skipped: {r.why_not}")
+            continue
         if full and r.diagnosis is not None and r.status != "error":
             out.append(_paint(f"── {r.path}", _BOLD, color))
             out.extend(_table_lines(r.diagnosis, color))
@@ -174,7 +178,7 @@ def render_text(results: list[FileResult], *, full: bool, verbose: bool = False,
                 review = " — review it: it changes what the model learns" if fix.applicability.value == "review" else ""
                 out.append(f"{r.path}: {_paint(verb + ':', _GREEN, color)} {fix.summary}{review}")
             if r.trains_after:
-                out.append(f"{r.path}: the patched script now gets through a training step")
+                out.append(f"{r.path}: the patched script now runs to its end (each fit/evaluate/predict on one batch)")
     return "\n".join(out)
 
 

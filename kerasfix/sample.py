@@ -28,6 +28,9 @@ class Sample:
     rows: int
     #: For 2-D features, the first columns too: what the sample is if the data turns out transposed.
     x_columns: Any = None
+    #: The features came as a Python list for a one-input model: Keras 3 reads a list as one input per
+    #: element (and refuses nested lists of numbers), where ``np.array`` makes it a batch.
+    x_list: bool = False
 
 
 def _head(data: Any, n: int) -> Any:
@@ -102,6 +105,8 @@ def take_sample(x: Any, y: Any = None, *, rows: int = SAMPLE_ROWS, n_inputs: int
     sample = _finish(_head(x, rows), _head_labels(y, rows), rows)
     if isinstance(x, np.ndarray) and x.ndim == 2:
         sample = Sample(sample.x, sample.y, sample.rows, x[:, :rows])
+    if isinstance(x, list) and n_inputs == 1:
+        sample = Sample(sample.x, sample.y, sample.rows, x_list=True)
     return sample
 
 

@@ -86,6 +86,8 @@ def edit_from_json(d: dict[str, Any]) -> Edit:
             kwargs[name] = layer_ref_from_json(value)
         elif "LayerSpec" in hint and isinstance(value, dict):
             kwargs[name] = LayerSpec(value["class_name"], tuple((k, _tuplify(v)) for k, v in value["kwargs"]))
+        elif "tuple[Origin" in hint or "tuple[kerasfix.types.Origin" in hint:
+            kwargs[name] = tuple(origin_from_json(v) for v in value)
         elif "Origin" in hint:
             kwargs[name] = origin_from_json(value)
         else:

@@ -292,6 +292,8 @@ class CastData:
     which: DataArg
     dtype: str
     call: Origin | None = None
+    #: Other calls given the same faulty data (``evaluate``, ``predict``…): changed the same way.
+    also: tuple[Origin, ...] = ()
     kind: Literal["cast_data"] = "cast_data"
 
     def describe(self) -> str:
@@ -310,6 +312,8 @@ class EncodeLabels:
     how: LabelEncoding
     call: Origin | None = None
     which: DataArg = "y"
+    #: Other calls given labels of the same kind: encoded with the same encoder, fitted at ``call``.
+    also: tuple[Origin, ...] = ()
     kind: Literal["encode_labels"] = "encode_labels"
 
     def describe(self) -> str:
@@ -321,8 +325,9 @@ class EncodeLabels:
 
 
 #: ``add_batch``: one sample → a batch of one; ``add_channel``: trailing axis of 1;
-#: ``transpose``: (features, samples) → (samples, features); ``column``: (n,) → (n, 1).
-DataReshape = Literal["add_batch", "add_channel", "transpose", "column"]
+#: ``transpose``: (features, samples) → (samples, features); ``column``: (n,) → (n, 1);
+#: ``to_array``: a Python list of samples → one array (a batch).
+DataReshape = Literal["add_batch", "add_channel", "transpose", "column", "to_array"]
 
 
 @dataclass(frozen=True)
@@ -332,6 +337,8 @@ class ReshapeData:
     which: DataArg
     how: DataReshape
     call: Origin | None = None
+    #: Other calls given the same faulty data: reshaped the same way.
+    also: tuple[Origin, ...] = ()
     kind: Literal["reshape_data"] = "reshape_data"
 
     def describe(self) -> str:
@@ -340,6 +347,7 @@ class ReshapeData:
             "add_channel": f"add a trailing channel axis to {self.which}",
             "transpose": f"transpose {self.which} to (samples, features)",
             "column": f"reshape {self.which} to a column",
+            "to_array": f"make {self.which} one array (np.array) instead of a Python list",
         }[self.how]
 
 

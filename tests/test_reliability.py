@@ -44,6 +44,10 @@ def script(tmp_path: Path, name: str, body: str, encoding: str = "utf-8") -> Pat
     return path
 
 
+#: Lines that make a file look like a training script (so kerasfix runs it); placed after what the test does.
+TRAINS = "\nimport keras\nmodel = keras.Sequential([keras.layers.Dense(1)])\n"
+
+
 def assert_refused(code: int, out: str, err: list[str], path: Path, before: bytes, *expected: str) -> str:
     """Exit 2, nothing on stdout, one line on stderr (then the summary) naming the file, the file untouched."""
     assert code == 2, err
@@ -104,16 +108,38 @@ def test_an_undecodable_file_is_refused(tmp_path, capsys) -> None:
 
 
 def test_a_script_that_never_builds_a_keras_model(tmp_path, capsys) -> None:
-    path = script(tmp_path, "plain.py", "import math\nprint(math.pi)\n")
+    path = script(tmp_path, "plain.py", """
+        import keras
+
+        def build():  # never called
+            return keras.Sequential([keras.layers.Dense(1)])
+
+        print("done")
+    """)
     before = path.read_bytes()
     assert_refused(*run(capsys, "apply", str(path)), path, before, "never built a Keras model")
 
 
+def test_a_file_that_is_no_training_script_is_skipped_without_being_run(tmp_path, capsys) -> None:
+    marker = tmp_path / "ran.txt"
+    path = script(tmp_path, "data_utils.py", f"""
+        import numpy as np
+        open({str(marker)!r}, "w").write("executed")
+
+        def load(n):
+            return np.zeros((n, 4))
+    """)
+    code, out, err = run(capsys, "check", "-v", str(path))
+    assert code == 0 and not marker.exists()
+    assert f"{path}: skipped: it never builds, loads or trains a Keras model (not run)" in out
+    assert err[-1] == f"{SUMMARY}1 file skipped"
+
+
 def test_a_script_that_fails_outside_the_catalogue_shows_its_own_error(tmp_path, capsys) -> None:
-    path = script(tmp_path, "train.py", """
+    path = script(tmp_path, "train.py", textwrap.dedent("""
         import numpy as np
         x_train = np.load("train_images.npy")
-    """)
+    """) + TRAINS)
     before = path.read_bytes()
     assert_refused(*run(capsys, "apply", str(path)), path, before,
                    "the script failed for a reason kerasfix does not repair", "(line 2)",
@@ -136,17 +162,17 @@ def _alive(pid: int) -> bool:
 
 def test_a_script_that_hangs_is_stopped_at_the_timeout_with_what_it_started(tmp_path, capsys) -> None:
     pid_file = tmp_path / "helper.pid"
-    path = script(tmp_path, "hang.py", f"""
+    path = script(tmp_path, "hang.py", textwrap.dedent(f"""
         import subprocess, sys, time
         helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
         open({str(pid_file)!r}, "w").write(str(helper.pid))
         while True:
             time.sleep(1)
-    """)
+    """) + TRAINS)
     before = path.read_bytes()
     started = time.monotonic()
     assert_refused(*run(capsys, "apply", "--timeout", "15", str(path)), path, before,
-                   "did not reach model.fit within 15 s", "--timeout")
+                   "did not finish within 15 s", "--timeout")
     assert time.monotonic() - started < 40
     assert pid_file.exists(), "the script never ran: raise the timeout of this test"
     helper = int(pid_file.read_text())
@@ -163,13 +189,13 @@ def test_a_script_that_hangs_is_stopped_at_the_timeout_with_what_it_started(tmp_
      "the script was killed by SIGKILL before kerasfix could capture a model"),
 ], ids=["sys_exit", "os_exit", "sigkill"])
 def test_a_script_that_exits_or_kills_itself(tmp_path, capsys, body: str, expected: str) -> None:
-    path = script(tmp_path, "quits.py", body)
+    path = script(tmp_path, "quits.py", body + TRAINS)
     before = path.read_bytes()
     assert_refused(*run(capsys, "apply", str(path)), path, before, expected)
 
 
 def test_a_script_that_prints_megabytes_neither_floods_nor_hangs(tmp_path, capsys) -> None:
-    path = script(tmp_path, "noisy.py", """
+    path = script(tmp_path, "noisy.py", textwrap.dedent("""
         import sys
         line = "x" * 1023 + "\\n"
         for _ in range(8 * 1024):  # 8 MB on stdout
@@ -177,7 +203,7 @@ def test_a_script_that_prints_megabytes_neither_floods_nor_hangs(tmp_path, capsy
         sys.stderr.write("e" * (2 << 20))  # 2 MB on stderr, no newline
         sys.stdout.write("the last words\\n")
         raise FileNotFoundError(2, "No such file or directory", "data.csv")
-    """)
+    """) + TRAINS)
     before = path.read_bytes()
     started = time.monotonic()
     code = main(["apply", "--verbose", str(path)])  # --verbose shows the script's output: its tail only
@@ -191,7 +217,7 @@ def test_a_script_that_prints_megabytes_neither_floods_nor_hangs(tmp_path, capsy
 
 
 def test_a_script_that_reads_stdin_gets_end_of_file_and_is_told_why(tmp_path, capsys) -> None:
-    path = script(tmp_path, "ask.py", 'name = input("data file? ")\n')
+    path = script(tmp_path, "ask.py", 'name = input("data file? ")\n' + TRAINS)
     before = path.read_bytes()
     assert_refused(*run(capsys, "apply", str(path)), path, before,
                    "EOFError", "(line 1)", "standard input closed")
@@ -199,7 +225,7 @@ def test_a_script_that_reads_stdin_gets_end_of_file_and_is_told_why(tmp_path, ca
 
 def test_a_detached_process_holding_the_output_open_does_not_hang_kerasfix(tmp_path, capsys) -> None:
     pid_file = tmp_path / "daemon.pid"
-    path = script(tmp_path, "daemon.py", f"""
+    path = script(tmp_path, "daemon.py", textwrap.dedent(f"""
         import os, time
         if os.fork() == 0:          # a daemon in its own session, keeping the script's stdout open
             os.setsid()
@@ -209,7 +235,7 @@ def test_a_detached_process_holding_the_output_open_does_not_hang_kerasfix(tmp_p
         while not os.path.exists({str(pid_file)!r}):
             time.sleep(0.05)
         raise RuntimeError("no data today")
-    """)
+    """) + TRAINS)
     before = path.read_bytes()
     started = time.monotonic()
     try:
@@ -260,7 +286,7 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path, capsys) -> None:
     a = script(src, "a_broken.py", "x = (\n")
     b = src / "b_cnn.py"
     b.write_bytes(CNN.read_bytes())
-    c = script(src / "pkg", "c_missing_data.py", "import numpy as np\nx = np.load('x.npy')\n")
+    c = script(src / "pkg", "c_missing_data.py", "import numpy as np\nx = np.load('x.npy')\n" + TRAINS)
     d = src / "pkg" / "d_clean.py"
     d.write_bytes(CLEAN.read_bytes())
     before = {p: p.read_bytes() for p in (a, c, d)}

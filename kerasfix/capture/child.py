@@ -17,20 +17,25 @@ import sys
 import time
 import tokenize
 import traceback
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from kerasfix import faults
-from kerasfix.capture.hooks import Hooks, StopCapture, char_col
+from kerasfix.capture.hooks import Captured, Hooks, char_col
+from kerasfix.capture.sites import Recorder, Site
 from kerasfix.diagnosis import examine
 from kerasfix.faults.base import Context
 from kerasfix.faults.data import usage_error
+from kerasfix.fix import Fix
 from kerasfix.losses import loss_info
-from kerasfix.plan import plan, train_step, unverified_fixes
+from kerasfix.plan import plan, unverified_fixes
 from kerasfix.problem import problem_for
 from kerasfix.sample import Sample, SampleError
-from kerasfix.structure import Structure, entry_for, is_custom, layer_ref
+from kerasfix.structure import Structure, entry_for, is_custom, layer_ref, structure_of
 from kerasfix.trace import Failure, Trace, clean_message, spec_of
-from kerasfix.types import Calls, Diagnosis, Origin, to_jsonable
+from kerasfix.types import DATA_EDITS, Calls, Diagnosis, Finding, Origin, to_jsonable
 
 
 def _fit_args_from_source(source: str, namespace: dict[str, Any]) -> tuple[Any, Any] | None:
@@ -93,13 +98,27 @@ def _call_origin_from_source(source: str, path: str, method: str) -> Any:
                   end_line, char_col(lines[end_line - 1], node.end_col_offset or 0))
 
 
+#: Exceptions that mean the script wanted the network (``keras.datasets.*.load_data()``, ``urlopen``, ``get_file``).
+_NETWORK_ERRORS = ("URLError", "HTTPError", "gaierror", "ConnectionError", "ConnectionRefusedError",
+                   "RemoteDisconnected", "ProxyError", "SSLError", "NewConnectionError", "MaxRetryError")
+
+
+def _needs_network(exc: BaseException | None) -> bool:
+    """Whether the script died fetching something from the network (its own error, or Keras's ``get_file``)."""
+    seen = 0
+    while exc is not None and seen < 8:
+        if type(exc).__name__ in _NETWORK_ERRORS or str(exc).startswith("URL fetch failure"):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 def _script_error(exc: BaseException, path: str) -> dict[str, Any]:
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):
         if os.path.abspath(frame.filename) == os.path.abspath(path):
             line = frame.lineno
-
-    return {"type": type(exc).__name__, "message": clean_message(exc), "line": line}
+    return {"type": type(exc).__name__, "message": clean_message(exc), "line": line, "network": _needs_network(exc)}
 
 
 def run_request(payload: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +128,9 @@ def run_request(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(script: str, raw: bytes | None = None) -> dict[str, Any]:
-    """Run ``script`` (or ``raw`` as if it were it) under the hooks; what it showed, diagnosed and planned."""
+    """Run ``script`` (or ``raw`` as if it were it) to its end under the hooks; what its calls showed, and the plan."""
+    import keras
+
     started = time.monotonic()
     script = os.path.abspath(script)
     if raw is None:
@@ -121,20 +142,29 @@ def run(script: str, raw: bytes | None = None) -> dict[str, Any]:
     if script.endswith(".ipynb"):
         # Jupyter's built-in; plain Python would stop the notebook at its first display().
         namespace["display"] = lambda *args, **kwargs: None
-    sys.argv = [script]
     sys.path.insert(0, os.path.dirname(script))
-    result: dict[str, Any] = {"status": "ok", "script_error": None}
+    # The same rows and the same initial weights on every run: a verdict never depends on luck.
+    keras.utils.set_random_seed(0)
+    script_error = None
     hooks = Hooks(script, source.splitlines())
+    recorder = Recorder(hooks.captured)
+    hooks.on_call = recorder
     with hooks as captured:
         try:
             exec(code, namespace)
-        except StopCapture:
-            pass
         except SystemExit as exc:
-            result["script_error"] = {"type": "SystemExit", "message": f"the script called sys.exit({exc.code!r})", "line": None}
+            if exc.code not in (None, 0):
+                script_error = {"type": "SystemExit", "message": f"the script called sys.exit({exc.code!r})",
+                                "line": None, "network": False}
         except BaseException as exc:  # the user's script failing is data, not our crash
-            result["script_error"] = _script_error(exc, script)
-    result.update(_analyse(captured, hooks, namespace, source, result["script_error"]))
+            script_error = _script_error(exc, script)
+        finally:
+            recorder.remove_written()
+    result = _analyse(captured, recorder, hooks, namespace, source, script_error)
+    result["script_error"] = script_error
+    result["completed"] = script_error is None
+    result["trains"] = recorder.trains
+    result["calls"] = [s.summary() for s in recorder.sites]
     result["seconds"] = round(time.monotonic() - started, 3)
     return result
 
@@ -145,64 +175,132 @@ def _decode(raw: bytes) -> str:
     return raw.decode(encoding)
 
 
-def _analyse(captured: Any, hooks: Any, namespace: dict[str, Any], source: str, script_error: Any) -> dict[str, Any]:
+def _analyse(captured: Captured, recorder: Recorder, hooks: Hooks, namespace: dict[str, Any], source: str,
+             script_error: dict[str, Any] | None) -> dict[str, Any]:
+    """What the run found: the first call site with findings planned for, or why there is nothing to plan."""
+    faulty = recorder.with_findings()
+    if faulty:
+        return _plan_sites(faulty, recorder.sites)
+    if recorder.sites:
+        if script_error is not None:
+            return {"status": "script_error"}
+        first = next((s for s in recorder.sites if s.exam is not None), None)
+        return {"status": "ok", "diagnosis": to_jsonable(first.exam.diagnosis) if first and first.exam else None,
+                "fixes": [], "rejected": []}
+    models = [ref() for ref in captured.models if ref() is not None]
+    if not models:
+        if script_error is not None and captured.call_failure is not None:
+            return _construction_failure(captured.call_failure)
+        return {"status": "script_error" if script_error is not None else "no_model"}
+    return _no_data_call(captured, hooks, models[-1], namespace, source, script_error)
 
-    call = captured.call
-    model = call["model"] if call else None
-    x = call["x"] if call else None
-    y = call["y"] if call else None
-    if model is None:
-        models = [ref() for ref in captured.models if ref() is not None]
-        model = models[-1] if models else None
-    if x is None and script_error is not None:
+
+def _same_fault(a: Finding, b: Finding) -> bool:
+    """The same fault seen at two call sites (e.g. string labels given to ``fit`` and to ``evaluate``)."""
+    if a.kind != b.kind or type(a.detail) is not type(b.detail):
+        return False
+    return all(getattr(a.detail, k, None) == getattr(b.detail, k, None) for k in ("which", "cause", "what", "at"))
+
+
+def _reach(fix: Fix, primary: Site, sites: list[Site]) -> Fix:
+    """The fix's data edits extended to every other call site given the same faulty data (fit on train,
+    transform the rest: one label encoder, the same cast, the same reshape)."""
+    parts = []
+    for part in fix.parts:
+        others = tuple(s.origin for s in sites if s is not primary and s.origin is not None
+                       and any(_same_fault(part.finding, g) for g in s.findings))
+        edits = tuple(replace(e, also=others) if isinstance(e, DATA_EDITS) and others else e for e in part.edits)
+        parts.append(replace(part, edits=edits))
+    if not fix.steps:
+        return parts[0]
+    return replace(fix, steps=tuple(parts), edits=tuple(e for p in parts for e in p.edits))
+
+
+def _plan_sites(faulty: list[Site], sites: list[Site]) -> dict[str, Any]:
+    """Plan for the first call site with findings; report the findings of every site."""
+    primary = faulty[0]
+    assert primary.problem is not None and primary.exam is not None
+    result = plan(primary.problem, primary.exam)
+    findings: list[Finding] = []
+    for s in faulty:
+        findings.extend(f for f in s.findings if f not in findings)
+    diag = replace(primary.exam.diagnosis, findings=tuple(findings))
+    fixes = tuple(_reach(f, primary, sites) for f in result.fixes)
+    return {"status": "ok", "method": primary.method, "diagnosis": to_jsonable(diag), "fixes": to_jsonable(fixes),
+            "rejected": to_jsonable(result.rejected)}
+
+
+#: Names under which scripts usually keep their features and labels (checked in this order).
+_DATA_NAMES = ("X_train", "x_train", "X", "x", "train_x", "features", "data", "inputs", "x_data", "X_data")
+_LABEL_NAMES = ("y_train", "Y_train", "y", "Y", "train_y", "labels", "targets", "target", "y_data")
+
+
+def _data_in_namespace(namespace: dict[str, Any], declared: tuple[int | None, ...] | None) -> tuple[Any, Any]:
+    """The features (and labels) a script that never called its model holds: by their usual names, else by shape.
+
+    Labels count only when there are as many as samples: they tell the data is a training set, not one sample.
+    """
+    def array(v: Any, min_ndim: int = 2) -> Any:
+        if hasattr(v, "iloc") and hasattr(v, "to_numpy"):
+            v = v.to_numpy()
+        return v if isinstance(v, np.ndarray) and v.ndim >= min_ndim else None
+
+    x = next((array(namespace[n]) for n in _DATA_NAMES if array(namespace.get(n)) is not None), None)
+    if x is None and declared is not None:
+        x = next((a for name, v in namespace.items()
+                  if not name.startswith("_") and (a := array(v)) is not None
+                  and (tuple(a.shape) == declared or tuple(a.shape[1:]) == declared)), None)
+    if x is None:
+        return None, None
+    y = next((a for n in _LABEL_NAMES if (a := array(namespace.get(n), 1)) is not None and len(a) == len(x)), None)
+    return x, y
+
+
+def _no_data_call(captured: Captured, hooks: Hooks, model: Any, namespace: dict[str, Any], source: str,
+                  script_error: dict[str, Any] | None) -> dict[str, Any]:
+    """A model the script never called with data: judged on the data the script holds, if it holds any."""
+    x = y = None
+    if script_error is not None:
         found = _fit_args_from_source(source, namespace)
         if found:
             x, y = found
-    if model is None:
-        if script_error is not None and captured.call_failure is not None:
-            return _construction_failure(captured.call_failure)
-        if script_error is not None:
-            return {"status": "script_error"}
-        return {"status": "no_model"}
-    if x is None:
-        return {"status": "no_data" if script_error is None else "script_error"}
     compile_kwargs, compile_origin = captured.compile_kwargs.get(id(model), ({}, None))
     if not compile_kwargs and script_error is not None:
         compile_kwargs = _compile_args_from_source(source)
-    fit_origin = call["origin"] if call else None
+    try:
+        structure_declared = structure_of(model).input_shape
+    except TypeError as exc:
+        return {"status": "unsupported", "reason": str(exc)}
+    whole_set = x is None
+    if x is None:
+        x, y = _data_in_namespace(namespace, structure_declared)
+    if x is None:
+        if script_error is not None:
+            return {"status": "script_error"}
+        return {"status": "ok", "diagnosis": None, "fixes": [], "rejected": [], "note": "no_data"}
     unbuilt = None
+    fit_origin = None
     if script_error is not None:
         # The script died before compile/fit: their positions come from the source instead.
         compile_origin = compile_origin or _call_origin_from_source(source, hooks.path, "compile")
-        fit_origin = fit_origin or _call_origin_from_source(source, hooks.path, "fit")
+        fit_origin = _call_origin_from_source(source, hooks.path, "fit")
         if not captured.build_errors:
             unbuilt = usage_error(script_error["message"], bool(getattr(model, "built", True)))
     try:
         problem = problem_for(
             model, x, y, loss=compile_kwargs.get("loss"), optimizer=compile_kwargs.get("optimizer"),
-            calls=Calls(compile=compile_origin, fit=fit_origin), usage_error=unbuilt,
+            calls=Calls(compile=compile_origin, fit=fit_origin), usage_error=unbuilt, whole_set=whole_set,
         )
     except (TypeError, SampleError) as exc:
         return {"status": "unsupported", "reason": str(exc)}
     exam = examine(problem)
-    diag = exam.diagnosis
-    if script_error is not None and diag.ok:
-        return {"status": "script_error"}
-    result = plan(problem, exam) if not diag.ok else None
-    trains = loss_value = None
-    if diag.ok and problem.sample.y is not None:
-        step = train_step(problem)
-        trains = not isinstance(step, str)
-        loss_value = step if isinstance(step, float) else None
-    return {
-        "status": "ok",
-        "method": call["method"] if call else None,
-        "diagnosis": to_jsonable(diag),
-        "fixes": to_jsonable(result.fixes if result else ()),
-        "rejected": to_jsonable(result.rejected if result else ()),
-        "trains": trains,
-        "loss": loss_value,
-    }
+    if exam.diagnosis.ok:
+        if script_error is not None:
+            return {"status": "script_error"}
+        return {"status": "ok", "diagnosis": to_jsonable(exam.diagnosis), "fixes": [], "rejected": []}
+    result = plan(problem, exam)
+    return {"status": "ok", "diagnosis": to_jsonable(exam.diagnosis), "fixes": to_jsonable(result.fixes),
+            "rejected": to_jsonable(result.rejected)}
 
 
 def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseException]) -> dict[str, Any]:
@@ -241,3 +339,23 @@ def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseExceptio
         "status": "ok", "method": None, "diagnosis": to_jsonable(diag), "fixes": to_jsonable(fixes),
         "rejected": [], "trains": None, "loss": None, "verify_by_rerun": True,
     }
+
+
+def run_plain(payload: dict[str, Any]) -> dict[str, Any]:
+    """Run a script as ``python script.py`` would, without hooks (the pool's target for checking a result runs).
+
+    ``{"ok": bool, "error": {...} | None}``: whether it ran to its end, else what it died of.
+    """
+    script = os.path.abspath(payload["script"])
+    with open(script, "rb") as fh:
+        raw = fh.read()
+    sys.path.insert(0, os.path.dirname(script))
+    namespace: dict[str, Any] = {"__name__": "__main__", "__file__": script, "__builtins__": __builtins__}
+    try:
+        exec(compile(raw, script, "exec"), namespace)
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            return {"ok": False, "error": {"type": "SystemExit", "message": repr(exc.code), "line": None}}
+    except BaseException as exc:  # the script's own failure is the answer
+        return {"ok": False, "error": _script_error(exc, script)}
+    return {"ok": True, "error": None}

@@ -2,30 +2,53 @@
 
 While installed, they record where each layer of the user's script was
 constructed (``Layer.__new__``, so a subclass's ``super().__init__`` is not
-blamed), what ``compile`` was given and from where, and the first data passed
-to ``fit``/``evaluate``/``train_on_batch``/``predict`` — at which point they stop the
-script, so nothing trains for real. A Sequential model that fails while being
-built is kept (unbuilt) so the script goes on to show us its data.
+blamed), what ``compile`` was given and from where, and every data call
+(``fit``/``evaluate``/``predict``/``*_on_batch``): each is handed to ``on_call``,
+which checks it and decides what the script gets back (the call cut to one
+batch, or a stand-in). Without ``on_call`` the script is stopped at its first
+data call. A Sequential model that fails while being built is kept (unbuilt)
+so the script goes on to show us its data.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import sys
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
 from kerasfix.structure import CTOR_ATTR, ORIGIN_ATTR
-from kerasfix.types import Origin
+from kerasfix.types import DATA_METHODS, Origin
 
 _INHERITED = object()
 
 
 class StopCapture(BaseException):
     """Raised from a hooked ``fit``: a BaseException so a script's ``except Exception`` lets it through."""
+
+
+@dataclass(frozen=True)
+class DataCall:
+    """One data call the script makes: which method, on which model, with what, from where.
+
+    ``original`` is Keras's own method, for running the call for real.
+    """
+
+    method: str
+    model: Any
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    origin: Origin | None
+    original: Callable[..., Any]
+
+
+#: Decides what a data call returns to the script (it may run the call, cut, or not).
+OnCall = Callable[[DataCall], Any]
 
 
 @dataclass
@@ -36,6 +59,7 @@ class Captured:
     models: list[weakref.ref[Any]] = field(default_factory=list)
     build_errors: list[tuple[Any, BaseException]] = field(default_factory=list)
     compile_kwargs: dict[int, tuple[dict[str, Any], Origin | None]] = field(default_factory=dict)
+    #: The first data call (what a user would hand to ``suggest_fixes``).
     call: dict[str, Any] | None = None
     #: The first layer call on symbolic tensors that raised (a Functional model failing to connect).
     call_failure: tuple[Any, tuple[Any, ...], BaseException] | None = None
@@ -58,12 +82,15 @@ def char_col(line_text: str, byte_col: int) -> int:
 class Hooks:
     """Install with ``with Hooks(script_path, lines) as captured:``; everything is restored on exit."""
 
-    def __init__(self, script_path: str, source_lines: list[str]) -> None:
+    def __init__(self, script_path: str, source_lines: list[str], on_call: OnCall | None = None) -> None:
         self.path = os.path.abspath(script_path)
         self.lines = source_lines
+        self.on_call = on_call
         self.captured = Captured()
         self._saved: list[tuple[Any, str, Any]] = []
         self._internal: tuple[str, ...] = ()
+        #: A data call is being handled: calls Keras makes inside it go straight through.
+        self._busy = False
 
     # -- where things were written ---------------------------------------
     def origin(self, frame: FrameType | None) -> Origin | None:
@@ -169,7 +196,13 @@ class Hooks:
 
         trainer = keras.Model
         orig_compile = trainer.compile
+        # Patched where Keras defines it: Keras compares ``type(model).compile`` with its own to tell a
+        # custom compile() (which load_model then does not call).
+        compile_owner = next(c for c in trainer.__mro__ if "compile" in c.__dict__)
 
+        # ``wraps`` keeps Keras's ``_is_default`` mark: load_model only re-compiles a model whose
+        # compile() is Keras's own.
+        @functools.wraps(orig_compile)
         def hooked_compile(model: Any, *args: Any, **kwargs: Any) -> Any:
             names = ("optimizer", "loss", "loss_weights", "metrics")
             given = dict(zip(names, args, strict=False))
@@ -179,27 +212,32 @@ class Hooks:
                 cap.models.append(weakref.ref(model))
             return orig_compile(model, *args, **kwargs)
 
-        self._patch(trainer, "compile", hooked_compile)
-        for method in ("fit", "train_on_batch", "evaluate", "test_on_batch", "predict", "predict_on_batch"):
-            self._patch(trainer, method, self._stopper(method))
+        self._patch(compile_owner, "compile", hooked_compile)
+        for method in sorted(DATA_METHODS):
+            self._patch(trainer, method, self._intercept(method, getattr(trainer, method)))
         return cap
 
-    def _stopper(self, method: str) -> Any:
+    def _intercept(self, method: str, original: Callable[..., Any]) -> Any:
         hooks, cap = self, self.captured
 
-        def stop(model: Any, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
-            if x is None:
-                x = kwargs.get("x")
-            if y is None:
-                y = kwargs.get("y")
+        @functools.wraps(original)
+        def intercept(model: Any, *args: Any, **kwargs: Any) -> Any:
+            if hooks._busy:  # Keras calling itself (fit runs evaluate for validation): not the script's call
+                return original(model, *args, **kwargs)
+            origin = hooks.origin(sys._getframe(1))
             if cap.call is None:
-                cap.call = {
-                    "method": method, "model": model, "x": x, "y": y,
-                    "origin": hooks.origin(sys._getframe(1)),
-                }
-            raise StopCapture(method)
+                x = args[0] if args else kwargs.get("x")
+                y = args[1] if len(args) > 1 else kwargs.get("y")
+                cap.call = {"method": method, "model": model, "x": x, "y": y, "origin": origin}
+            if hooks.on_call is None:
+                raise StopCapture(method)
+            hooks._busy = True
+            try:
+                return hooks.on_call(DataCall(method, model, args, kwargs, origin, original))
+            finally:
+                hooks._busy = False
 
-        return stop
+        return intercept
 
     def __exit__(self, *exc: object) -> None:
         for owner, name, value in reversed(self._saved):

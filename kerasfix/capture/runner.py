@@ -41,12 +41,16 @@ class CaptureResult:
     diagnosis: Diagnosis | None
     fixes: tuple[Fix, ...]
     rejected: tuple[Rejected, ...]
+    #: A training call (``fit``/``train_on_batch``) ran (True), was made but could not run (False), none (None).
     trains: bool | None
-    loss: float | None
     method: str | None
     seconds: float
     output: str
     script_error: dict[str, Any] | None
+    #: The script ran to its end (every data call checked, and run on one batch or stood in for).
+    completed: bool = False
+    #: Each data call the script made: method, line, ran/skipped, findings, callbacks left out (for ``-v``).
+    calls: tuple[dict[str, Any], ...] = ()
     #: The model failed while being built, so the child could not verify its candidate
     #: fixes: the pipeline verifies them by re-running the patched script.
     verify_by_rerun: bool = False
@@ -63,7 +67,7 @@ _TARGET = "kerasfix.capture.child:run_request"
 
 def capture(
     path: str, *, source: bytes | None = None, timeout: float = DEFAULT_TIMEOUT, cwd: str | None = None,
-    jobs: int = 1,
+    argv: tuple[str, ...] = (), jobs: int = 1,
 ) -> CaptureResult:
     """Capture ``path`` (or ``source`` run as if it were ``path``) and return what the run found.
 
@@ -75,11 +79,12 @@ def capture(
     """
     script = os.path.abspath(path)
     payload = {"script": script, "source": base64.b64encode(source).decode("ascii") if source is not None else None}
-    request = Request(_TARGET, payload, cwd or os.getcwd(), (script,), timeout)
+    request = Request(_TARGET, payload, cwd or os.path.dirname(script), (script, *argv), timeout)
     response = shared_pool(jobs, preload=PRELOAD).run(request)
     if response.status == "timeout":
         raise CaptureError(
-            f"the script did not reach model.fit within {timeout:g} s (timeout; raise it with --timeout)",
+            f"the script did not finish within {timeout:g} s, with each fit/evaluate/predict cut to one batch "
+            "(timeout; raise it with --timeout)",
             response.output,
         )
     if response.status == "crashed":
@@ -107,6 +112,9 @@ def _result(data: dict[str, Any], output: str) -> CaptureResult:
         raise CaptureError(f"kerasfix failed while analysing the script: {data.get('error')}", output,
                            data.get("traceback", ""))
     if status == "script_error":
+        if err and err.get("network"):
+            raise CaptureError(f"the script needs data from the network: {err['type']}: {err['message']}", output,
+                               script_error=err)
         if err and err.get("type") == "SystemExit":
             raise CaptureError(f"{err['message']} before kerasfix could capture a model", output)
         where = f" (line {err['line']})" if err and err.get("line") else ""
@@ -117,8 +125,6 @@ def _result(data: dict[str, Any], output: str) -> CaptureResult:
                            script_error=err)
     if status == "no_model":
         raise CaptureError("the script never built a Keras model", output)
-    if status == "no_data":
-        raise CaptureError("the script built a model but never called fit/evaluate/predict with data", output)
     if status == "unsupported":
         raise CaptureError(f"kerasfix cannot analyse this model or data: {data.get('reason')}", output)
     return CaptureResult(
@@ -126,10 +132,11 @@ def _result(data: dict[str, Any], output: str) -> CaptureResult:
         fixes=tuple(fix_from_json(f) for f in data.get("fixes", [])),
         rejected=tuple(rejected_from_json(r) for r in data.get("rejected", [])),
         trains=data.get("trains"),
-        loss=data.get("loss"),
         method=data.get("method"),
         seconds=float(data.get("seconds", 0.0)),
         output=output,
         script_error=err,
+        completed=bool(data.get("completed")),
+        calls=tuple(data.get("calls") or ()),
         verify_by_rerun=bool(data.get("verify_by_rerun")),
     )

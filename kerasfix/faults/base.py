@@ -31,6 +31,13 @@ class Context:
     full_rows: int | None = None
     #: The per-sample shape of the features (None for multi-input or non-array data).
     data_shape: Shape | None = None
+    #: The whole features' shape, and how many labels there are (in-memory arrays only).
+    x_shape: Shape | None = None
+    label_rows: int | None = None
+    #: The per-sample shape an earlier call of the script trained this model on.
+    trained_shape: Shape | None = None
+    #: The features are a whole data set (not what a call was given): never one sample without its batch axis.
+    whole_set: bool = False
     trace: Trace | None = None
     output_layer: LayerRef | None = None
     output_activation: str | None = None
@@ -43,6 +50,8 @@ class Context:
     loss_error: str | None = None
     #: How the script used the model before it was built ("… isn't built"), if it did.
     usage_error: str | None = None
+    #: Where the data was given to the model (the ``fit``/``predict``… call), when known.
+    call: Origin | None = None
 
     def entry(self, name: str | None) -> LayerEntry | None:
         """The structure's entry for a layer name (None for ``input``/``labels``/unknown)."""

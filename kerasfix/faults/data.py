@@ -68,7 +68,7 @@ def detect_dtype(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
             + ("" if convertible else " and they do not convert to float"),
             DtypeDetail("x", str(x.dtype), what, convertible),
             layer=ref.name if ref else None, producer="input", expected="float32", actual=str(x.dtype),
-            origin=ref.origin if ref else None,
+            origin=ctx.call or (ref.origin if ref else None),
         ))
     if isinstance(y, np.ndarray) and _is_text(y):
         out_entry = s.output_entry
@@ -77,7 +77,7 @@ def detect_dtype(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
             f"the labels are strings (dtype {y.dtype}); Keras needs numeric class ids",
             DtypeDetail("y", str(y.dtype), "strings", False),
             layer=out_entry.name if out_entry else None, producer="labels", expected="integer class ids",
-            actual=str(y.dtype), origin=out_entry.ref.origin if out_entry else None,
+            actual=str(y.dtype), origin=ctx.call or (out_entry.ref.origin if out_entry else None),
         ))
     return out
 
@@ -133,7 +133,7 @@ def _one_unbatched_sample(ctx: Context) -> bool:
     declared, data = ctx.structure.input_shape, ctx.data_shape
     return (
         declared is not None and data is not None and ctx.sample.y is None and ctx.full_rows is not None
-        and compatible(declared, (ctx.full_rows, *data))
+        and not ctx.whole_set and compatible(declared, (ctx.full_rows, *data))
     )
 
 
@@ -150,47 +150,92 @@ def _transposed(ctx: Context) -> bool:
 # data_shape_mismatch
 
 
+DataShapeCause = Literal["missing_batch_axis", "transposed", "list_input", "cardinality", "not_like_training"]
+
+
 @dataclass(frozen=True)
 class DataShapeDetail(Detail):
-    """The data, not the model, is off: one sample without its batch axis, or (features, samples)."""
+    """The data, not the model, is off: one sample without its batch axis, (features, samples), a Python
+    list, features and labels of different lengths, or data prepared unlike what the model was trained on."""
 
-    cause: Literal["missing_batch_axis", "transposed"]
-    declared: Shape
+    cause: DataShapeCause
+    declared: Shape | None
     #: The data's per-sample shape as passed (for a missing batch axis: the whole sample's shape).
-    data: Shape
+    data: Shape | None
+
+
+def _cardinality(ctx: Context) -> DataShapeCause | None:
+    """Features and labels of different lengths: transposed features, or something else (Keras: "ambiguous")."""
+    rows, labels, shape = ctx.full_rows, ctx.label_rows, ctx.x_shape
+    if rows is None or labels is None or rows == labels:
+        return None
+    if shape is not None and len(shape) == 2 and shape[1] == labels and ctx.sample.x_columns is not None:
+        return "transposed"
+    return "cardinality"
 
 
 def detect_data_shape(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
-    if _multi_input(ctx) or ctx.structure.input_shape is None or ctx.data_shape is None:
+    if _multi_input(ctx):
         return []
     declared, data, ref = ctx.structure.input_shape, ctx.data_shape, ctx.structure.input_ref
-    batch = render_shape((None, *declared))
-    if _one_unbatched_sample(ctx):
+    # The data is what is off: the finding is where it was given to the model.
+    where = dict(layer=ref.name if ref else None, producer="input", origin=ctx.call or (ref.origin if ref else None))
+    if ctx.sample.x_list:
+        return [finding(
+            Kind.DATA_SHAPE_MISMATCH,
+            "the features are a Python list: Keras 3 reads a list as one input per element (and refuses lists of "
+            "numbers), not as a batch of samples",
+            DataShapeDetail("list_input", declared, data), expected="an array (np.array)", actual="a list",
+            **where,  # type: ignore[arg-type]
+        )]
+    batch = render_shape((None, *declared)) if declared is not None else None
+    if declared is not None and data is not None and _one_unbatched_sample(ctx):
         assert ctx.full_rows is not None
         whole = (ctx.full_rows, *data)
         return [finding(
             Kind.DATA_SHAPE_MISMATCH,
             f"one sample of shape {whole} was passed without its batch axis; the model expects a batch of shape {batch}",
-            DataShapeDetail("missing_batch_axis", declared, whole),
-            layer=ref.name if ref else None, producer="input", expected=batch, actual=str(whole),
-            origin=ref.origin if ref else None,
+            DataShapeDetail("missing_batch_axis", declared, whole), expected=batch, actual=str(whole),
+            **where,  # type: ignore[arg-type]
         )]
-    if _transposed(ctx):
+    if declared is not None and data is not None and _transposed(ctx) or _cardinality(ctx) == "transposed":
         return [finding(
             Kind.DATA_SHAPE_MISMATCH,
-            f"the data looks transposed: {data} features per sample, {ctx.full_rows} samples",
-            DataShapeDetail("transposed", declared, data),
-            layer=ref.name if ref else None, producer="input", expected=str(declared), actual=str(data),
-            origin=ref.origin if ref else None,
+            f"the data looks transposed: {data} features per sample, {ctx.full_rows} samples"
+            + (f", but {ctx.label_rows} labels" if ctx.label_rows is not None and ctx.label_rows != ctx.full_rows else ""),
+            DataShapeDetail("transposed", declared, data), expected=str(declared), actual=str(data),
+            **where,  # type: ignore[arg-type]
+        )]
+    if _cardinality(ctx) == "cardinality":
+        return [finding(
+            Kind.DATA_SHAPE_MISMATCH,
+            f"the features have {ctx.full_rows} samples but the labels {ctx.label_rows}: they no longer belong "
+            "together (a reshape, a split or a filter applied to one of them only)",
+            DataShapeDetail("cardinality", declared, data), expected=f"{ctx.label_rows} samples",
+            actual=f"{ctx.full_rows} samples", **where,  # type: ignore[arg-type]
+        )]
+    trained = ctx.trained_shape
+    if trained is not None and data is not None and not compatible(trained, data):
+        return [finding(
+            Kind.DATA_SHAPE_MISMATCH,
+            f"each sample here has shape {data} but the model was trained on samples of shape {trained}: this "
+            "data is prepared differently from the training data",
+            DataShapeDetail("not_like_training", trained, data), expected=render_shape((None, *trained)),
+            actual=render_shape((None, *data)), **where,  # type: ignore[arg-type]
         )]
     return []
 
 
 def data_shape_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
     assert isinstance(f.detail, DataShapeDetail)
-    if f.detail.cause == "transposed":
+    cause = f.detail.cause
+    if cause == "transposed":
         return [(ReshapeData("x", "transpose", calls.fit),)]
-    return [(ReshapeData("x", "add_batch", calls.fit),)]
+    if cause == "missing_batch_axis":
+        return [(ReshapeData("x", "add_batch", calls.fit),)]
+    if cause == "list_input":
+        return [(ReshapeData("x", "to_array", calls.fit),)]
+    return []  # lengths or preparation that differ: which side is right is the user's call
 
 
 DATA_SHAPE = Entry(
@@ -243,8 +288,10 @@ def detect_input_shape(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     declared, data, declared_by = s.input_shape, ctx.data_shape, s.input_ref
     if declared is None or data is None or compatible(declared, data):
         return []
-    if _one_unbatched_sample(ctx) or _transposed(ctx):
+    if _one_unbatched_sample(ctx) or _transposed(ctx) or any(f.kind is Kind.DATA_SHAPE_MISMATCH for f in found):
         return []  # the data is off, not the declaration (data_shape_mismatch)
+    if ctx.trained_shape is not None and compatible(declared, ctx.trained_shape):
+        return []  # the model was trained on data that fits its declaration: this data is the odd one
     rows = ctx.full_rows
     if rows is not None and len(declared) == len(data) + 1 and declared[0] == rows:
         cause: Literal["batch_axis_included", "mismatch"] = "batch_axis_included"

@@ -17,6 +17,7 @@ from kerasfix.rewrite.args import (
 from kerasfix.rewrite.bindings import assigns, binds
 from kerasfix.rewrite.errors import RewriteError
 from kerasfix.rewrite.imports import (
+    ImportSpec,
     ImportTable,
     Named,
     label_encoder_name,
@@ -54,6 +55,7 @@ from kerasfix.types import (
     LayerRef,
     LayerSpec,
     MoveLayer,
+    Origin,
     RemoveLayerArgument,
     ReshapeData,
     SetCompileArgument,
@@ -272,33 +274,82 @@ class _Planner:
     # -- data ----------------------------------------------------------------
 
     def _data(self, edit: CastData | EncodeLabels | ReshapeData) -> None:
-        call = self.index.call_at(edit.call, "the fit()/predict() call", DATA_METHODS)
-        method = callee_name(call.func) or "fit"
-        arg = _data_argument(call, edit.which)
-        if arg is None:
-            raise RewriteError(f"The {method}() call does not pass {edit.which} as an argument kerasfix can change.")
+        if isinstance(edit, EncodeLabels) and edit.how == "label_encoder" and edit.also:
+            self._shared_encoder(edit)
+            return
         named, wrap = self._data_template(edit)
+        self._data_at(edit.call, edit.which, named, wrap)
+        for origin in edit.also:
+            self._data_at(origin, edit.which, named, wrap)
+
+    def _shared_encoder(self, edit: EncodeLabels) -> None:
+        """One ``LabelEncoder`` fitted on the labels of the first call and reused for the others'
+        (``fit_transform`` on train, ``transform`` on the rest: the same classes get the same ids)."""
+        le = label_encoder_name(self.table)
+        var = self._fresh_name("label_encoder")
+        first = self._data_at(edit.call, edit.which, le, template(var + ".fit_transform({E})"),
+                              prelude=f"{var} = {le.code}()\n")
+        for origin in edit.also:
+            self._data_at(origin, edit.which, Named(""), template(var + ".transform({E})"), done=first)
+
+    def _fresh_name(self, base: str) -> str:
+        used = _names_in(self.index.module)
+        name, n = base, 1
+        while name in used:
+            n += 1
+            name = f"{base}_{n}"
+        return name
+
+    def _data_at(
+        self, origin: Origin | None, which: str, named: Named, wrap: Template, *, prelude: str | None = None,
+        done: tuple[str, cst.BaseStatement] | None = None,
+    ) -> tuple[str, cst.BaseStatement] | None:
+        """Change the data one call passes: after the statement that last assigns it (a name), else at the call.
+
+        ``prelude`` is a statement that must come first (the shared encoder);
+        ``done`` is (name, statement) already changed for an earlier call: the
+        same variable from the same assignment is not changed twice. Returns
+        what this call changed, in that form.
+        """
+        call = self.index.call_at(origin, "the fit()/predict() call", DATA_METHODS)
+        method = callee_name(call.func) or "fit"
+        arg = _data_argument(call, which)
+        if arg is None:
+            raise RewriteError(f"The {method}() call does not pass {which} as an argument kerasfix can change.")
         expr = arg.value
         if isinstance(expr, cst.Name):
             anchor = self._last_assignment(call, expr.value)
             if anchor is not None:
                 block, statement, position = anchor
+                if done is not None and done == (expr.value, statement):
+                    return done  # the same labels, already changed where they were made
                 text = f"{expr.value} = {code_of(wrap(cst.Name(expr.value)))}\n"
                 new = cst.parse_statement(text)
                 if self._chain_has(block, position, expr.value, new):
-                    return
-
-                def make() -> cst.SimpleStatementLine:
-                    return cst.ensure_type(cst.parse_statement(text), cst.SimpleStatementLine)
-
-                def present(statement: cst.BaseStatement) -> bool:
-                    return same_code(statement, new)
-
-                self.plan.statements.setdefault(block, []).append(
-                    InsertStatement(statement, True, make, present, named.imports)
-                )
-                return
+                    return expr.value, statement
+                for line in ([prelude] if prelude else []) + [text]:
+                    self._statement(block, statement, True, line, named.imports)
+                return expr.value, statement
+        if prelude:
+            found = self.index.statement_of(call)
+            if found is None:
+                raise RewriteError(f"Cannot place {prelude.strip()} before this {method}() call.")
+            block, statement = found
+            self._statement(block, statement, False, prelude, named.imports)
         self.plan.wraps.setdefault(expr, []).append(Wrap(wrap, partial(_is_wrapped, wrap=wrap), named.imports))
+        return None
+
+    def _statement(self, block: Block, anchor: cst.BaseStatement, after: bool, text: str,
+                   imports: tuple[ImportSpec, ...]) -> None:
+        new = cst.parse_statement(text)
+
+        def make() -> cst.SimpleStatementLine:
+            return cst.ensure_type(cst.parse_statement(text), cst.SimpleStatementLine)
+
+        def present(statement: cst.BaseStatement) -> bool:
+            return same_code(statement, new)
+
+        self.plan.statements.setdefault(block, []).append(InsertStatement(anchor, after, make, present, imports))
 
     def _data_template(self, edit: CastData | EncodeLabels | ReshapeData) -> tuple[Named, Template]:
         if isinstance(edit, CastData):
@@ -319,6 +370,9 @@ class _Planner:
                 return named, template(named.code + ".expand_dims({E}, " + axis + ")")
             if edit.how == "transpose":
                 return Named(""), template("{E}.T")
+            if edit.how == "to_array":
+                named = numpy_name(self.table)
+                return named, template(named.code + ".array({E})")
             if edit.how == "column":
                 return Named(""), template("{E}.reshape(-1, 1)")
         raise RewriteError(f"kerasfix does not know how to write '{edit.describe()}' into source.")
@@ -355,6 +409,18 @@ class _Planner:
             if same_code(statement, new):
                 return True
         return False
+
+
+def _names_in(module: cst.Module) -> set[str]:
+    """Every name the module uses or binds (a new variable must not clash with any)."""
+    found: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+
+    module.visit(_Names())
+    return found
 
 
 def _is_fix_of(statement: cst.BaseStatement, name: str) -> bool:
