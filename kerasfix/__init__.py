@@ -8,7 +8,12 @@ In code::
     fixed = fixes[0].apply(model)
     fixed.fit(*fixes[0].apply_data(x, y))
 
-On the command line: ``kerasfix check train.py`` and ``kerasfix apply train.py``.
+In a session, ``kerasfix.install()`` (or ``%load_ext kerasfix``) explains Keras errors where they happen
+and checks every ``model.fit`` for silent faults before it trains; ``kerasfix.explain(model, x, y)`` shows
+the same on demand.
+
+On the command line: ``kerasfix check train.py``, ``kerasfix apply train.py``, and ``kerasfix run train.py``
+(the script, with every ``fit`` checked).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 from kerasfix.fix import Fix
 from kerasfix.kinds import Kind
+from kerasfix.session import FitCheck, SilentFaultError
 from kerasfix.types import (
     Applicability,
     Diagnosis,
@@ -49,11 +55,33 @@ def suggest_fixes(model: Any, x: Any, y: Any = None, *, loss: Any = None, optimi
     return _suggest(model, x, y, loss=loss, optimizer=optimizer)
 
 
-def install() -> None:
-    """Explain Keras shape/dtype errors where they happen (see ``kerasfix.session``)."""
+def install(mode: str | None = None, *, verbose: bool | None = None, budget_ms: float | None = None) -> None:
+    """Explain Keras errors where they happen, and check every ``model.fit`` for silent faults before it trains.
+
+    ``mode``: ``"warn"`` (a panel, once per model and fault; training goes on), ``"raise"``
+    (``SilentFaultError`` instead of training) or ``"off"``; default: ``$KERASFIX``, else ``"warn"``.
+    See ``kerasfix.session.install``.
+    """
     from kerasfix.session import install as _install
 
-    _install()
+    _install(mode, verbose=verbose, budget_ms=budget_ms)
+
+
+def uninstall() -> None:
+    """Undo ``install()``: Keras's ``fit`` and the previous exception hooks are back."""
+    from kerasfix.session import uninstall as _uninstall
+
+    _uninstall()
+
+
+def explain(model: Any, x: Any, y: Any = None, *, validation_data: Any = None) -> FitCheck:
+    """Print what ``model.fit(x, y)`` would be warned about (crash faults too), with the fix; return it.
+
+    The returned ``FitCheck`` has ``.findings``, ``.errors`` and ``.fix`` (``fix.apply(model)`` gives a new model).
+    """
+    from kerasfix.session import explain_model
+
+    return explain_model(model, x, y, validation_data=validation_data)
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -75,16 +103,20 @@ __all__ = [
     "Diagnosis",
     "Edit",
     "Finding",
+    "FitCheck",
     "Fix",
     "Kind",
     "LayerRef",
     "LayerTrace",
     "Origin",
     "Severity",
+    "SilentFaultError",
     "TensorSpec",
     "diagnose",
+    "explain",
     "install",
     "load_ipython_extension",
     "suggest_fixes",
+    "uninstall",
     "unload_ipython_extension",
 ]

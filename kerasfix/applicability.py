@@ -11,6 +11,7 @@ from kerasfix.types import (
     InsertLayer,
     Migrate,
     RemoveLayerArgument,
+    ReplaceMetric,
     ReshapeData,
     SetInputShape,
     SetLayerArgument,
@@ -34,5 +35,7 @@ def applicability(edits: Sequence[Edit], verified: bool) -> Applicability:
             continue
         if isinstance(e, Migrate) and e.safe:
             continue
+        if isinstance(e, ReplaceMetric):
+            continue  # what is reported about training, not what trains
         return Applicability.REVIEW
     return Applicability.SAFE

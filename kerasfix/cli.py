@@ -8,11 +8,15 @@ import sys
 import traceback
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
 
-from kerasfix import pipeline
+from kerasfix import config, pipeline
 from kerasfix.capture.runner import DEFAULT_TIMEOUT
+from kerasfix.config import ConfigError, Overrides
 from kerasfix.pipeline import InputError, Options, Target, collect, is_test_file
 from kerasfix.report import (
+    EXIT_CLEAN,
     EXIT_ERROR,
     FORMATS,
     FileResult,
@@ -34,6 +38,12 @@ kerasfix RUNS the scripts you give it (in a child process, with a timeout, in
 the script's folder), to their end, with every fit()/evaluate()/predict() cut to
 one batch. Files that never build, load or train a Keras model are not run.
 Arguments after -- go to the script: kerasfix apply train.py -- --epochs 3
+
+A finding you mean to keep is silenced on its line by a comment
+# kerasfix: ignore[units_mismatch] (or a bare # kerasfix: ignore). Defaults for
+--select, --ignore, --timeout, --safe-only, the script's arguments and folder
+exclusions come from [tool.kerasfix] in the closest pyproject.toml above each
+file; flags given here win (--show-settings prints what applies).
 """
 
 
@@ -49,20 +59,28 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("paths", nargs="+", metavar="PATH", help="Python files or directories")
         sp.add_argument("--output-format", choices=FORMATS, default="full", help="how to print results (default: full)")
         sp.add_argument("--json", action="store_const", const="json", dest="output_format", help="alias of --output-format json")
-        sp.add_argument("--select", metavar="KINDS", default="",
+        sp.add_argument("--select", metavar="KINDS", default=None,
                         help="comma-separated finding kinds or families to look for (e.g. keras2; default: all)")
+        sp.add_argument("--ignore", metavar="KINDS", default=None,
+                        help="comma-separated finding kinds or families never to report (kerasfix rule --all lists them)")
         sp.add_argument("--cwd", metavar="DIR", help="working directory for the scripts' runs (default: each script's folder)")
         sp.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                         help="files looked at in parallel (default: the number of CPUs)")
-        sp.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds a script may run before it reaches fit (default: %(default)s)")
+        sp.add_argument("--timeout", type=float, default=None,
+                        help=f"seconds a script may run before it reaches fit (default: {DEFAULT_TIMEOUT:g})")
+        sp.add_argument("--show-settings", action="store_true",
+                        help="print the settings that apply to each PATH (configuration and flags) and exit")
         sp.add_argument("-v", "--verbose", action="store_true", help="show the scripts' own output and kerasfix's internal errors")
         sp.add_argument("-q", "--quiet", action="store_true", help="print only findings and errors; no summary")
         if name == "apply":
             sp.add_argument("--diff", action="store_true", help="print the unified diff; write nothing")
-            sp.add_argument("--safe-only", action="store_true", help="write only fixes that merely make the model connect")
+            sp.add_argument("--safe-only", action=argparse.BooleanOptionalAction, default=None,
+                            help="write only fixes that merely make the model connect")
             sp.add_argument("--no-verify", action="store_true", help="do not re-run the patched script before writing")
             sp.add_argument("-i", "--interactive", action="store_true",
                             help="show each fix with its diff and ask y/n/q before writing it")
+    _add_rule_parser(sub)
+    _add_run_parser(sub)
     return p
 
 
@@ -73,10 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     bug is one line and exit code 2, and a closed stdout (``| head``) is quiet.
     """
     given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["run"]:  # kerasfix run: everything after the script is the script's own, ``--`` included
+        return _run_script(given[1:])
     # Everything after ``--`` is for the script (``kerasfix apply train.py -- --epochs 3``).
     script_args = given[given.index("--") + 1:] if "--" in given else []
     args = _parser().parse_args(given[: given.index("--")] if "--" in given else given)
-    args.script_args = tuple(script_args)
+    args.script_args = tuple(script_args) if "--" in given else None  # None: the configuration's args, if any
     try:
         return _run(args)
     except BrokenPipeError:  # stdout closed early: stop writing to it, without a traceback
@@ -86,36 +106,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception as exc:  # a bug of ours outside the per-file loop: still one line
         print(f"kerasfix: internal error: {type(exc).__name__}: {exc} (run with --verbose for details)", file=sys.stderr)
-        if args.verbose:
+        if getattr(args, "verbose", False):
             traceback.print_exc()
         return EXIT_ERROR
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "rule":
+        return _rule(args)
     apply = args.command == "apply"
     interactive = apply and args.interactive
     options = Options(
         write=apply and not args.diff and not interactive, diff=apply and (args.diff or interactive),
-        safe_only=apply and args.safe_only,
-        timeout=args.timeout, verify=not (apply and args.no_verify),
-        select=frozenset(s.strip() for s in args.select.split(",") if s.strip()),
-        argv=args.script_args, cwd=os.path.abspath(args.cwd) if args.cwd else None, jobs=max(1, args.jobs),
+        verify=not (apply and args.no_verify),
+        cwd=os.path.abspath(args.cwd) if args.cwd else None, jobs=max(1, args.jobs),
     )
     report = Report(diff_mode=options.diff)
     err = sys.stderr
-    status = _Status(enabled=err.isatty() and not args.quiet)
     try:
-        targets = list(collect(args.paths))
-    except InputError as exc:
+        config.clear_cache()  # read the configuration afresh on every run (main() may be called many times)
+        overrides = _overrides(args)
+        if args.show_settings:
+            return _show_settings(args.paths, overrides)
+        targets = list(collect(args.paths, excluded=config.is_excluded))
+        per_file = {t.path: _options_for(t.path, options, overrides, apply) for t in targets}
+    except (InputError, ConfigError) as exc:
         print(f"kerasfix: {exc}", file=err)
         return EXIT_ERROR
+    status = _Status(enabled=err.isatty() and not args.quiet)
 
     def one(target: Target) -> tuple[FileResult, str | None]:
         path = target.path
         if target.in_folder and is_test_file(path):
             return FileResult(path, "skipped", why_not="a test file (not run)"), None
         try:
-            return pipeline.process(path, options, progress=status.update), None
+            return pipeline.process(path, per_file[path], progress=status.update), None
         except Exception as exc:  # our own bug: one line for this file (traceback with --verbose); go on
             message = _one_line(
                 f"{path}: kerasfix internal error: {type(exc).__name__}: {exc} (run with --verbose for details)")
@@ -175,6 +200,64 @@ def _run(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+# ---------------------------------------------------------------------------
+# Settings: the command line over [tool.kerasfix] over the defaults.
+
+
+def _overrides(args: argparse.Namespace) -> Overrides:
+    """What the command line says about the settings a configuration may also give (None: not given)."""
+    def names(text: str | None, flag: str) -> tuple[str, ...] | None:
+        return None if text is None else config.check_names(config.split_names(text), flag)
+
+    return Overrides(
+        select=names(args.select, "--select"), ignore=names(args.ignore, "--ignore"), timeout=args.timeout,
+        safe_only=getattr(args, "safe_only", None), args=args.script_args,
+    )
+
+
+def _options_for(path: str, base: Options, overrides: Overrides, apply: bool) -> Options:
+    """``base`` with the settings that apply to ``path``."""
+    s = config.resolve(config.find(path), overrides, default_timeout=DEFAULT_TIMEOUT)
+    return replace(base, select=frozenset(s.select), ignore=frozenset(s.ignore), timeout=s.timeout,
+                   safe_only=apply and s.safe_only, argv=s.args)
+
+
+def _show_settings(paths: list[str], overrides: Overrides) -> int:
+    for i, path in enumerate(paths):
+        if not os.path.exists(path):
+            raise InputError(f"{path}: no such file or directory")
+        settings = config.resolve(config.find(path), overrides, default_timeout=DEFAULT_TIMEOUT)
+        print(("\n" if i else "") + config.render(settings, path))
+    return EXIT_CLEAN
+
+
+# ---------------------------------------------------------------------------
+# kerasfix rule KIND: the catalogue's documentation of a kind.
+
+
+def _add_rule_parser(sub: Any) -> None:
+    sp = sub.add_parser("rule", help="explain a finding kind: why it matters, an example, its fix",
+                        description="Print the documentation of a finding kind (or family) from the catalogue.")
+    sp.add_argument("kind", nargs="?", metavar="KIND", help="a finding kind (e.g. units_mismatch) or a family (e.g. keras2)")
+    sp.add_argument("--all", action="store_true", help="every kind, in the catalogue's order")
+
+
+def _rule(args: argparse.Namespace) -> int:
+    from kerasfix import faults
+    from kerasfix.report import render_rule
+
+    if bool(args.kind) == bool(args.all):
+        print("kerasfix: rule needs a KIND or --all (not both)", file=sys.stderr)
+        return EXIT_ERROR
+    entries = [e for e in faults.CATALOGUE if args.all or args.kind in (e.kind.value, e.family.value)]
+    if not entries:
+        known = ", ".join(e.kind.value for e in faults.CATALOGUE)
+        print(f"kerasfix: unknown kind {args.kind!r} (known: {known})", file=sys.stderr)
+        return EXIT_ERROR
+    print("\n\n".join(render_rule(e) for e in entries))
+    return EXIT_CLEAN
+
+
 class _Status:
     """A transient progress line on a terminal; silent when stderr is not a TTY."""
 
@@ -198,6 +281,34 @@ class _Status:
 
 def _one_line(message: str) -> str:
     return " ".join(line.strip() for line in message.splitlines() if line.strip()) or "kerasfix: unknown error"
+
+
+# -- kerasfix run SCRIPT [ARGS...]: the script as python runs it, every fit() checked first (issue 17) -------
+
+
+def _add_run_parser(sub: Any) -> None:
+    rp = sub.add_parser(
+        "run", help="run a script as python would, with every fit() checked for silent faults before it trains",
+        description="Run SCRIPT as `python SCRIPT ARGS...` would (as __main__, exit code the script's), with every "
+                    "model.fit checked first on a sample of its data: a silent fault prints one panel with the fix "
+                    "and training goes on (or, with --mode raise, stops); Keras errors are explained.",
+    )
+    rp.add_argument("--mode", choices=("warn", "raise", "off"), default=None,
+                    help="on a silent fault: warn and train, raise SilentFaultError, or check nothing "
+                         "(default: $KERASFIX, else warn)")
+    rp.add_argument("--budget-ms", type=float, default=None, metavar="MS",
+                    help="do not check a model whose check is estimated to take longer (default: 3000)")
+    rp.add_argument("-v", "--verbose", action="store_true",
+                    help="kerasfix's own errors, skipped checks and each check's cost, one line each")
+    rp.add_argument("script", metavar="SCRIPT", help="the Python file to run")
+    rp.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="the script's own arguments")
+
+
+def _run_script(argv: list[str]) -> int:
+    args = _parser().parse_args(["run", *argv])
+    from kerasfix.session import run_script
+
+    return run_script(args.script, args.args, mode=args.mode, verbose=args.verbose or None, budget_ms=args.budget_ms)
 
 
 def entry() -> None:

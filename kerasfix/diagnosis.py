@@ -9,7 +9,7 @@ detectors on the traced output, the labels and the loss.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,11 +18,11 @@ from kerasfix import faults
 from kerasfix.edits import encode_labels
 from kerasfix.faults.base import Context, Stage
 from kerasfix.faults.data import DataShapeDetail, DtypeDetail
-from kerasfix.kinds import Kind
-from kerasfix.losses import LossInfo
+from kerasfix.kinds import Family, Kind
+from kerasfix.losses import LossInfo, loss_info
 from kerasfix.problem import Problem, problem_for
 from kerasfix.sample import feature_shape, row_count
-from kerasfix.structure import Structure
+from kerasfix.structure import Structure, activation_name
 from kerasfix.trace import Trace, clean_message, forward, walk
 from kerasfix.types import Diagnosis, Finding, Severity, Shape
 
@@ -44,6 +44,12 @@ class Examination:
     context: Context
     model: Any = None
     output: Any = None
+    #: For a model with several outputs: each output layer's own context (its labels, loss, units).
+    heads: dict[str, Context] = field(default_factory=dict)
+
+    def context_for(self, finding: Finding) -> Context:
+        """The context a finding was made in (its output head's, for a multi-output model)."""
+        return self.heads.get(finding.layer or "", self.context)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -82,7 +88,8 @@ def examine(problem: Problem) -> Examination:
     data_shape = feature_shape(x)
     ctx = Context(structure, sample, loss, labels, problem.full_rows, data_shape, x_shape=problem.x_shape,
                   label_rows=row_count(problem.y_full), trained_shape=problem.trained_shape,
-                  usage_error=problem.usage_error, call=problem.calls.fit, whole_set=problem.whole_set)
+                  usage_error=problem.usage_error, call=problem.calls.fit, whole_set=problem.whole_set,
+                  metrics=problem.metrics)
     found: list[Finding] = []
     _detect(Stage.DATA, ctx, found)
 
@@ -100,6 +107,12 @@ def examine(problem: Problem) -> Examination:
         x_dtype = "int32"
     w = walk(traced, trace_shape, x_dtype)
     trace = w.trace
+    if structure.kind == "subclassed":
+        # Its layers in the order call() used them: the last one makes the output.
+        by_name = {e.name: e for e in structure.layers}
+        called = tuple(dict.fromkeys(by_name[r.layer.name] for r in trace.rows if r.layer.name in by_name))
+        structure = traced = replace(structure, layers=called)
+        ctx = replace(ctx, structure=structure)
     names = [e.cls.__name__ for e in traced.layers]
     model = out = None
     if trace.failure is not None:
@@ -128,6 +141,10 @@ def examine(problem: Problem) -> Examination:
         units=units, output=out, loss_error=loss_error,
     )
     _detect(Stage.MODEL, ctx, found)
+    heads = _heads(problem, structure, ctx) if judged is False and problem.multi_output else {}
+    for head in heads.values():
+        for detector in faults.detectors(Stage.MODEL, Family.LABELS):
+            found.extend(detector.detect(head, tuple(found)))
     _detect(Stage.LATE, ctx, found)
     found.sort(key=lambda f: (f.severity != Severity.ERROR, faults.rank(f.kind)))
     diag = Diagnosis(
@@ -135,7 +152,29 @@ def examine(problem: Problem) -> Examination:
         failing_layer=trace.failure.layer.name if trace.failure else None,
         labels=labels.describe() if labels else None, loss=loss.name,
     )
-    return Examination(diag, problem, ctx, model, out)
+    return Examination(diag, problem, ctx, model, out, heads)
+
+
+def _heads(problem: Problem, structure: Structure, ctx: Context) -> dict[str, Context]:
+    """A context per output layer of a multi-output model: its labels, its loss, its units and activation."""
+    trace = ctx.trace
+    if trace is None or trace.failure is not None:
+        return {}
+    rows = {r.layer.name: r for r in trace.rows}
+    heads = {}
+    for index, entry in enumerate(structure.output_entries):
+        row = rows.get(entry.name)
+        if row is None or not row.outputs or row.outputs[0].rank < 2:
+            continue
+        y, labels, loss = problem.head(entry.name, index)
+        if y is None or labels is None:
+            continue
+        heads[entry.name] = replace(
+            ctx, labels=labels, loss=loss_info(loss), y=np.asarray(y), output_layer=entry.ref,
+            output_activation=_activation_of(entry.cls.__name__, entry.effective_config(), entry.original),
+            units=row.outputs[0].shape[-1], output=None, loss_error=None, head_of_many=True,
+        )
+    return heads
 
 
 def _labels_as_judged(problem: Problem, found: list[Finding]) -> tuple[Any, Any]:
@@ -166,10 +205,7 @@ def _activation_of(class_name: str, config: dict[str, Any], layer: Any) -> str |
     if class_name == "Softmax":
         return "softmax"
     if class_name == "Activation" or "activation" in config:
-        act = config.get("activation")
-        if isinstance(act, dict):
-            act = act.get("config", {}).get("name") or act.get("class_name")
-        return act if isinstance(act, str) else None
+        return activation_name(config.get("activation"))
     inner = getattr(layer, "layers", None)
     if inner:  # a nested model: its last layer decides
         last = inner[-1]

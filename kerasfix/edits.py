@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 import re
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from kerasfix.types import (
     Edit,
     EncodeLabels,
     InsertLayer,
+    LayerRef,
     MoveLayer,
     RemoveLayerArgument,
     ReshapeData,
@@ -65,12 +67,16 @@ def _entries(s: Structure, entries: list[LayerEntry]) -> Structure:
 
 def _new_layer_entry(edit: InsertLayer, taken: set[str]) -> LayerEntry:
     kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in edit.layer.kwargs if k != "input_shape"}
+    return new_entry(edit.layer.class_name, kwargs, _inserted_name(edit, taken))
+
+
+def _inserted_name(edit: InsertLayer, taken: set[str]) -> str:
     base = f"{_snake(edit.layer.class_name)}_kerasfix"
     name, n = base, 1
     while name in taken:  # unique within the model, and the same on every rebuild
         n += 1
         name = f"{base}_{n}"
-    return new_entry(edit.layer.class_name, kwargs, name)
+    return name
 
 
 def _snake(name: str) -> str:
@@ -78,6 +84,8 @@ def _snake(name: str) -> str:
 
 
 def _insert(s: Structure, edit: InsertLayer) -> Structure:
+    if edit.input_index is not None:
+        raise ValueError("a layer on one branch of a merge is checked by running the patched script")
     entry = _new_layer_entry(edit, {e.name for e in s.layers})
     if s.kind == "sequential":
         layers = list(s.layers)
@@ -128,7 +136,7 @@ def _set_arg(s: Structure, edit: SetLayerArgument) -> Structure:
 
 def _set_input(s: Structure, shape: tuple[int | None, ...], target: str) -> Structure:
     if s.kind == "sequential":
-        return replace(s, input_shape=tuple(shape), edited=True)
+        return replace(s, input_shape=tuple(shape), edited=True, input_not_tuple=False)
     assert s.functional_config is not None
     config = copy.deepcopy(s.functional_config)
     inputs = [c for c in config["layers"] if c["class_name"] == "InputLayer"]
@@ -200,12 +208,25 @@ def reshape_data(a: Any, how: str) -> np.ndarray:
         return arr.T
     if how == "to_array":
         return arr
+    if how == "channels_last":
+        return np.moveaxis(arr, 1, -1)
     return arr.reshape(-1, 1)
 
 
-def apply_fix_to_model(edits: Sequence[Edit], compile_args: CompileArgs | None, model: Any) -> Any:
-    """A new model with the model ``edits``, compiled like ``model`` (or with ``compile_args``)."""
-    structure = apply_to_structure(structure_of(model), edits)
+def apply_fix_to_model(edits: Sequence[Edit], compile_args: CompileArgs | None, model: Any,
+                       planned: Sequence[tuple[str, str]] = ()) -> Any:
+    """A new model with the model ``edits``, compiled like ``model`` (or with ``compile_args``).
+
+    ``planned`` is ``layer_signature`` of the model the edits were made for:
+    when ``model``'s layers carry other names, the edits are renamed to them
+    (see ``match_layers``). ``ValueError`` when ``model`` is not equivalent.
+    """
+    original = structure_of(model)
+    edits = match_layers(edits, original, planned)
+    try:
+        structure = apply_to_structure(original, edits)
+    except KeyError as exc:
+        raise ValueError(f"layer {exc.args[0]!r}, which the fix changes, is not in this model") from None
     if structure.kind == "functional":
         structure = replace(structure, edited=True)
     new = build_model(structure)
@@ -235,3 +256,77 @@ def _model_loss(model: Any, compile_args: CompileArgs | None) -> Any:
     if not isinstance(model, (list, tuple)) and getattr(model, "loss", None) is not None:
         return model.loss
     return compile_args.loss if compile_args is not None else None
+
+
+# ---------------------------------------------------------------------------
+# A fix planned for one model, applied to an equivalent one with other layer names.
+
+
+def layer_signature(structure: Structure) -> tuple[tuple[str, str], ...]:
+    """``(name, class)`` of each layer, declared inputs first: what an equivalent model is matched by."""
+    inputs = [ref for ref, _shape in structure.inputs]
+    ref = structure.input_ref
+    if ref is not None and all(ref.name != r.name for r in inputs) and structure.entry(ref.name) is None:
+        inputs.insert(0, ref)  # a Sequential's keras.Input
+    return tuple((r.name, r.class_name) for r in inputs) + tuple((e.name, e.ref.class_name) for e in structure.layers)
+
+
+def _refs(edit: Edit) -> list[LayerRef]:
+    return [v for f in dataclasses.fields(edit) if isinstance(v := getattr(edit, f.name), LayerRef)]
+
+
+def _renamed(edit: Edit, names: dict[str, str]) -> Edit:
+    changes = {f.name: replace(v, name=names[v.name]) for f in dataclasses.fields(edit)
+               if isinstance(v := getattr(edit, f.name), LayerRef) and v.name in names}
+    return replace(edit, **changes) if changes else edit  # type: ignore[arg-type]
+
+
+def match_layers(edits: Sequence[Edit], structure: Structure,
+                 planned: Sequence[tuple[str, str]] = ()) -> tuple[Edit, ...]:
+    """``edits`` with their layer names changed to ``structure``'s, matched by position and class.
+
+    Keras names layers ``dense``, ``dense_1``, … in the order they are made,
+    so a model rebuilt in the same session has other names. With ``planned``
+    (the planned model's ``layer_signature``) each layer is matched by its
+    position, the classes having to agree; without it a missing name is
+    matched to the only layer of its class. Anything else raises a
+    ``ValueError`` saying in one sentence why the fix does not fit.
+    """
+    current = layer_signature(structure)
+    names = {n for n, _ in current}
+    classes = dict(current)
+    mapping: dict[str, str] = {}
+    if planned and [n for n, _ in planned] != [n for n, _ in current]:
+        if [c for _, c in planned] == [c for _, c in current]:
+            mapping = {old: new for (old, _), (new, _) in zip(planned, current, strict=True) if old != new}
+        elif any(r.name not in names for e in edits for r in _refs(e) if r.name in dict(planned)):
+            raise ValueError(
+                f"this model is not the one the fix was planned for: its layers are "
+                f"{_classes(current)}, the fix's were {_classes(planned)} (call suggest_fixes on this model)")
+    made: set[str] = set()  # layers the edits insert themselves (``flatten_kerasfix``)
+    out: list[Edit] = []
+    for edit in edits:
+        for ref in _refs(edit):
+            name = mapping.get(ref.name, ref.name)
+            if name in names or name in made or ref.name in mapping:
+                continue
+            same = [n for n, c in current if c == ref.class_name]
+            if len(same) != 1:
+                how = "none" if not same else f"{len(same)} ({', '.join(same)})"
+                raise ValueError(
+                    f"the fix changes layer {ref.name!r} ({ref.class_name}), which this model does not have, and it "
+                    f"has {how} of that class to take its place (call suggest_fixes on this model)")
+            mapping[ref.name] = same[0]
+        if isinstance(edit, InsertLayer):
+            made.add(_inserted_name(edit, names | made))
+        out.append(_renamed(edit, mapping))
+    for edit in out:
+        for ref in _refs(edit):
+            if ref.name in classes and classes[ref.name] != ref.class_name:
+                raise ValueError(f"layer {ref.name!r} of this model is a {classes[ref.name]}, not the "
+                                 f"{ref.class_name} the fix was planned for (call suggest_fixes on this model)")
+    return tuple(out)
+
+
+def _classes(signature: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(c for _, c in signature) or "none"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kerasfix.applicability import applicability
@@ -28,6 +28,10 @@ class Fix:
     steps: tuple[Fix, ...] = ()
     compile_args: CompileArgs | None = None
     loss_after: float | None = None
+    #: ``(name, class)`` of each layer of the model the fix was planned for (declared inputs first), so that
+    #: ``apply`` finds them in an equivalent model whose automatic names differ (rebuilt in the same session).
+    #: Not part of the fix as data: never serialised (``to_jsonable``), not compared.
+    layers: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False, metadata={"serialize": False})
 
     @property
     def changes_data(self) -> bool:
@@ -42,9 +46,12 @@ class Fix:
         """Return a new model with this fix's model edits applied, compiled like the original.
 
         ``model`` may also be the list of layers the fix was planned for. The
-        given model is never modified.
+        given model is never modified. An equivalent model whose layers got
+        other automatic names (``dense_4`` rebuilt as ``dense_6``) is matched
+        layer by layer, by position and class; a model that is not equivalent
+        is a ``ValueError`` saying why in one sentence.
         """
-        return apply_fix_to_model(self.edits, self.compile_args, model)
+        return apply_fix_to_model(self.edits, self.compile_args, model, planned=self.layers)
 
     def apply_data(self, x: Any, y: Any = None) -> tuple[Any, Any]:
         """Return ``(x, y)`` changed as this fix's data edits say (unchanged otherwise)."""

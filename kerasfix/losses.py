@@ -22,7 +22,8 @@ SPARSE_CE = "sparse_categorical_crossentropy"
 CATEGORICAL_CE = "categorical_crossentropy"
 BINARY_CE = "binary_crossentropy"
 CROSS_ENTROPIES = {SPARSE_CE, CATEGORICAL_CE, BINARY_CE, "binary_focal_crossentropy", "categorical_focal_crossentropy"}
-REGRESSION = {"mean_squared_error", "mean_absolute_error", "huber", "log_cosh", "mean_squared_logarithmic_error"}
+REGRESSION = {"mean_squared_error", "mean_absolute_error", "huber", "log_cosh", "mean_squared_logarithmic_error",
+              "mean_absolute_percentage_error"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class LossInfo:
     @property
     def is_cross_entropy(self) -> bool:
         return self.name in CROSS_ENTROPIES
+
+    @property
+    def is_regression(self) -> bool:
+        return self.name in REGRESSION
 
 
 def _snake(name: str) -> str:

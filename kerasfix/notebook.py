@@ -20,8 +20,11 @@ rewriter added above the first marker go into the first code cell, after its
 imports. ``dumps`` writes the notebook in its original nbformat version and
 JSON style, so an unchanged notebook round-trips byte for byte.
 
-Cells are numbered for people as nbQA does: ``cell N`` is ``nb.cells[N - 1]``,
-counting markdown and raw cells too, so the numbers match what is on screen.
+Cells are numbered for people by their place among the *code* cells:
+``cell N`` is the N-th code cell, markdown and raw cells not counted. That is
+how VS Code counts them, and what JupyterLab shows as ``[N]:`` after Restart &
+Run All (JupyterLab numbers nothing else); findings, JSON and diffs all use
+it. Internally cells are ``nb.cells`` indices (``CellPart.index``).
 """
 
 from __future__ import annotations
@@ -98,6 +101,10 @@ class JoinedScript:
     def marker(self, index: int) -> str:
         """The marker comment that precedes the cell at ``nb.cells[index]``."""
         return _marker(index, self.nonce)
+
+    def number(self, index: int) -> int:
+        """The number people know the cell at ``nb.cells[index]`` by (see ``code_cell_number``)."""
+        return code_cell_number(self.notebook, index)
 
     def dumps(self, nb: NotebookNode | None = None) -> str:
         """``nb`` (default: the original notebook) serialised like the original file."""
@@ -186,6 +193,11 @@ def _detect_style(text: str, nb: NotebookNode) -> NotebookStyle:
             except Exception:  # an unserialisable oddity: fall through to the default
                 break
     return NotebookStyle(indent, True, False, final, newline)
+
+
+def code_cell_number(nb: NotebookNode, index: int) -> int:
+    """1-based place of ``nb.cells[index]`` among the code cells (markdown and raw cells are not counted)."""
+    return sum(1 for c in nb.cells[: index + 1] if c.get("cell_type") == "code")
 
 
 # ---------------------------------------------------------------------------
@@ -344,7 +356,7 @@ def map_origin(joined: JoinedScript, origin: Any) -> Any:
     """An ``Origin`` in script coordinates → the same place in the notebook.
 
     ``path`` becomes the notebook's path, ``line``/``end_line`` lines within
-    the cell, and ``cell`` the 1-based cell number (``nb.cells[cell - 1]``).
+    the cell, and ``cell`` the cell's number among the code cells (1-based).
     Columns are unchanged (cell lines are not re-indented). ``None`` → ``None``.
     """
     if origin is None:
@@ -356,7 +368,7 @@ def map_origin(joined: JoinedScript, origin: Any) -> Any:
         end_cell, end_line = cell, line
     if end_cell != cell:  # a span cannot cross cells; keep its start
         end_line = line
-    return replace(origin, path=joined.path or origin.path, line=line, end_line=end_line, cell=cell + 1)
+    return replace(origin, path=joined.path or origin.path, line=line, end_line=end_line, cell=joined.number(cell))
 
 
 # ---------------------------------------------------------------------------
@@ -428,7 +440,8 @@ def script_to_notebook(joined: JoinedScript, new_script: str) -> NotebookNode:
         marker = joined.marker(part.index)
         found = [i for i, line in enumerate(lines) if line == marker]
         if len(found) != 1:
-            raise NotebookError(f"the rewritten script {'lost' if not found else 'duplicated'} the marker of cell {part.index + 1}")
+            raise NotebookError(
+                f"the rewritten script {'lost' if not found else 'duplicated'} the marker of cell {joined.number(part.index)}")
         positions.append(found[0])
     if positions != sorted(positions):
         raise NotebookError("the rewritten script reordered the notebook's cells")
@@ -469,13 +482,13 @@ def _check_magics(joined: JoinedScript, chunks: list[list[str]]) -> None:
     for part in joined.cells:
         for token in part.magics:
             found = where.get(token, [])
-            what = f"the magic line {joined.magics[token].strip()!r} of cell {part.index + 1}"
+            what = f"the magic line {joined.magics[token].strip()!r} of cell {joined.number(part.index)}"
             if not found:
                 raise NotebookError(f"the rewritten script removed {what}")
             if len(found) > 1:
                 raise NotebookError(f"the rewritten script duplicated {what}")
             if found[0] != part.index:
-                raise NotebookError(f"the rewritten script moved {what} to cell {found[0] + 1}")
+                raise NotebookError(f"the rewritten script moved {what} to cell {joined.number(found[0])}")
 
 
 # ---------------------------------------------------------------------------
@@ -483,7 +496,7 @@ def _check_magics(joined: JoinedScript, chunks: list[list[str]]) -> None:
 
 
 def cell_diffs(old_nb: NotebookNode, new_nb: NotebookNode, path: str) -> str:
-    """A unified diff per changed cell, headed ``a/PATH [cell N]`` / ``b/PATH [cell N]``.
+    """A unified diff per changed cell, headed ``a/PATH [cell N]`` / ``b/PATH [cell N]`` (N counts code cells).
 
     Cells are compared line by line (a cell's source normally has no final
     newline; that is not shown as a change). Empty when no cell changed.
@@ -496,7 +509,7 @@ def cell_diffs(old_nb: NotebookNode, new_nb: NotebookNode, path: str) -> str:
         a, b = _source(old), _source(new)
         if a == b:
             continue
-        label = f"[cell {i + 1}]"
+        label = f"[cell {code_cell_number(new_nb, i)}]"
         diff = difflib.unified_diff(a.splitlines(), b.splitlines(), fromfile=f"a/{name} {label}",
                                     tofile=f"b/{name} {label}", lineterm="")
         out.extend(line + "\n" for line in diff)
@@ -509,6 +522,7 @@ __all__ = [
     "NotebookError",
     "NotebookStyle",
     "cell_diffs",
+    "code_cell_number",
     "dumps",
     "map_origin",
     "notebook_to_script",

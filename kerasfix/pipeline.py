@@ -11,17 +11,19 @@ import difflib
 import fnmatch
 import os
 import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import libcst
+import nbformat
 
-from kerasfix import faults
+from kerasfix import faults, suppress
 from kerasfix.capture.runner import DEFAULT_TIMEOUT, CaptureError, CaptureResult, capture
 from kerasfix.faults.keras2 import migration_fix, runtime_finding, write_migrations
 from kerasfix.fix import Fix, combine
 from kerasfix.kinds import Family, Kind
+from kerasfix.notebook import NotebookError, cell_diffs, map_origin, notebook_to_script, script_to_notebook
 from kerasfix.patch import FileChangedError, Patch, SourceFile
 from kerasfix.report import FileResult, Status
 from kerasfix.rewrite import RewriteError, apply_edits
@@ -39,6 +41,8 @@ class Options:
     verify: bool = True
     #: Kinds and families to look for (``--select``); empty means all.
     select: frozenset[str] = frozenset()
+    #: Kinds and families never looked for (``--ignore``, ``ignore =`` in ``[tool.kerasfix]``).
+    ignore: frozenset[str] = frozenset()
     #: Arguments for the script (after ``--`` on the command line).
     argv: tuple[str, ...] = ()
     #: Working directory for the script's runs; None: the script's own folder.
@@ -47,7 +51,16 @@ class Options:
     jobs: int = 1
 
     def selects(self, kind: Kind) -> bool:
-        return not self.select or kind.value in self.select or faults.entry(kind).family.value in self.select
+        if not self.select and not self.ignore:
+            return True
+        family = faults.entry(kind).family.value
+        if kind.value in self.ignore or family in self.ignore:
+            return False
+        return not self.select or kind.value in self.select or family in self.select
+
+    def selects_name(self, name: str) -> bool:
+        """Whether a kind or family name is looked for at all (an unused suppression of it is worth saying)."""
+        return any(self.selects(e.kind) for e in faults.CATALOGUE if name in (e.kind.value, e.family.value))
 
     @property
     def keras2_only(self) -> bool:
@@ -72,21 +85,32 @@ _TEST_FILES = ("test_*.py", "*_test.py", "conftest.py")
 _TEST_DIRS = frozenset({"tests", "test"})
 
 
-def collect(paths: list[str]) -> Iterator[Target]:
-    """The Python files (and notebooks) named by ``paths``, directories searched recursively."""
+def collect(paths: list[str], excluded: Callable[[str], bool] = lambda _p: False) -> Iterator[Target]:
+    """The Python files (and notebooks) named by ``paths``, directories searched recursively.
+
+    ``excluded`` (``exclude =`` of the configuration) leaves files and folders
+    out of a folder search; a file named on the command line is always taken.
+    """
     for path in paths:
         if not os.path.exists(path):
             raise InputError(f"{path}: no such file or directory")
         if os.path.isdir(path):
-            found = False
+            found = left_out = False
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("__pycache__", "node_modules", "venv"))
+                kept = [d for d in dirs if not excluded(os.path.join(root, d))]
+                left_out |= len(kept) < len(dirs)
+                dirs[:] = kept
                 for name in sorted(files):
                     if name.endswith((".py", ".ipynb")):
+                        if excluded(os.path.join(root, name)):
+                            left_out = True
+                            continue
                         found = True
                         yield Target(os.path.join(root, name), in_folder=True)
             if not found:
-                raise InputError(f"{path}: directory has no Python files")
+                why = "every Python file in it is excluded (exclude in [tool.kerasfix])" if left_out else "directory has no Python files"
+                raise InputError(f"{path}: {why}")
         else:
             yield Target(path)
 
@@ -187,17 +211,11 @@ class Document:
     def patch(self, script: str, fix: Fix) -> Patch:
         if self.notebook is None:
             return Patch(self.source, script, (fix,))
-        from kerasfix.notebook import script_to_notebook
-
         return Patch(self.source, self.notebook.dumps(script_to_notebook(self.notebook, script)), (fix,))
 
     def diff(self, patch: Patch) -> str:
         if self.notebook is None or not patch.changed:
             return patch.diff()
-        import nbformat
-
-        from kerasfix.notebook import cell_diffs
-
         return cell_diffs(self.notebook.notebook, nbformat.reads(patch.after, as_version=nbformat.NO_CONVERT),
                           self.source.path)
 
@@ -205,12 +223,17 @@ class Document:
         """The finding with its origin where the user sees it (a notebook cell)."""
         if self.notebook is None or finding.origin is None:
             return finding
-        from kerasfix.notebook import map_origin
+        return replace(finding, origin=self.show_origin(finding.origin))
 
+    def show_origin(self, origin: Origin) -> Origin:
+        """A place in the script where the user sees it (a line of a notebook cell)."""
+        if self.notebook is None:
+            return origin
         try:
-            return replace(finding, origin=map_origin(self.notebook, finding.origin))
+            mapped: Origin = map_origin(self.notebook, origin)
         except ValueError:
-            return finding
+            return origin
+        return mapped
 
     def show_fix(self, fix: Fix) -> Fix:
         return replace(fix, finding=self.show(fix.finding), steps=tuple(self.show_fix(s) for s in fix.steps))
@@ -223,8 +246,6 @@ def open_document(path: str) -> Document | FileResult:
     except (OSError, UnicodeDecodeError, SyntaxError) as exc:
         return FileResult(path, "error", message=f"{path}: cannot read the file: {exc}")
     if path.endswith(".ipynb"):
-        from kerasfix.notebook import NotebookError, notebook_to_script
-
         try:
             joined = notebook_to_script(source.raw, path)
         except (NotebookError, ValueError) as exc:
@@ -264,14 +285,25 @@ def write_source(script: str, edits: tuple[Edit, ...], path: str) -> str:
 
 
 def process(path: str, options: Options, progress: Callable[[str], None] = lambda _m: None) -> FileResult:
-    """Check or repair one file; never raises for anything the user's file can cause."""
+    """Check or repair one file; never raises for anything the user's file can cause.
+
+    Findings silenced by ``# kerasfix: ignore[…]`` comments are neither
+    reported nor fixed; the result lists them apart (``suppressed``), with the
+    comments that silenced nothing (``unused_suppressions``), for ``-v``.
+    """
+    quiet = _Quiet()
+    return quiet.attach(_process(path, options, progress, quiet), options)
+
+
+def _process(path: str, options: Options, progress: Callable[[str], None], quiet: _Quiet) -> FileResult:
     doc = open_document(path)
     if isinstance(doc, FileResult):
         return doc
     if not runs_keras(doc.script):
         return FileResult(path, "skipped", why_not="it never builds, loads or trains a Keras model (not run)")
+    quiet.start(doc, path)
     abspath = os.path.abspath(path)
-    static = tuple(f for f in faults.scan(doc.script, abspath) if options.selects(f.kind))
+    static = quiet.keep(tuple(f for f in faults.scan(doc.script, abspath) if options.selects(f.kind)))
     start, rejected = _Start(doc.script), []
     migrate = migration_fix(static, safe_only=options.safe_only)
     if migrate is not None:
@@ -281,16 +313,18 @@ def process(path: str, options: Options, progress: Callable[[str], None] = lambd
             rejected.append(Rejected(migrate.finding.kind, migrate.summary, f"the migration cannot be written: {exc}"))
     shown_static = tuple(doc.show(f) for f in static)
     if options.keras2_only and not (options.write or options.diff):
+        quiet.judged = True
         return FileResult(path, "findings" if static else "clean", shown_static, rejected=tuple(rejected))
     progress(f"running {path} (capture)")
     try:
         captured = _capture(doc, path, options, start.script if start.steps else None)
     except CaptureError as exc:
-        return _not_captured(doc, path, exc, start, static, rejected)
+        return _not_captured(doc, path, exc, start, static, rejected, quiet)
+    quiet.judged = True
     back = _line_map(doc.script, start.script) if start.steps else None
-    run_findings = tuple(_moved(f, back) for f in captured.findings if options.selects(f.kind))
+    run_findings = quiet.keep(tuple(_moved(f, back) for f in captured.findings if options.selects(f.kind)))
     findings = shown_static + tuple(doc.show(f) for f in run_findings)
-    fixes = tuple(f for f in captured.fixes if options.selects(f.finding.kind))
+    fixes = quiet.fixes(f for f in captured.fixes if options.selects(f.finding.kind))
     shown = ((doc.show_fix(start.steps[0]),) if start.steps else ()) + tuple(doc.show_fix(f) for f in fixes)
     rejected += captured.rejected
     base = FileResult(path, "findings", findings, shown, rejected=tuple(rejected), diagnosis=captured.diagnosis,
@@ -339,13 +373,13 @@ def _written(doc: Document, path: str, options: Options, base: FileResult, fix: 
 
 
 def _not_captured(doc: Document, path: str, exc: CaptureError, start: _Start, static: tuple[Finding, ...],
-                  rejected: list[Rejected]) -> FileResult:
+                  rejected: list[Rejected], quiet: _Quiet) -> FileResult:
     """The script could not be run to its model: a Keras-2 finding when that is why, else the one-line error."""
     found = tuple(doc.show(f) for f in static)
     err = exc.script_error
     if err is not None:
         runtime = runtime_finding(err["type"], err["message"], err.get("line"), start.script, os.path.abspath(path))
-        if runtime is not None:
+        if runtime is not None and quiet.keep((runtime,)):
             found += (doc.show(_moved(runtime, _line_map(doc.script, start.script) if start.steps else None)),)
     if not found:
         return FileResult(path, "error", message=f"{path}: {exc}", output=exc.output, detail=exc.detail)
@@ -429,13 +463,74 @@ def _try_fix(doc: Document, path: str, fix: Fix, options: Options,
             again = _capture(doc, path, options, after)
         except CaptureError as exc:
             return f"the patched script did not verify: {exc}"
-        if not again.findings and again.completed:
+        # What the user silenced (comments in the patched script, --ignore, --select) is not left to fix.
+        heed = _Quiet.of(after)
+        again_findings = heed.keep(tuple(f for f in again.findings if options.selects(f.kind)), record=False)
+        if not again_findings and again.completed:
             combined = combine(steps, verified=True)
             return combined, doc.patch(after, combined), again.trains
-        follows, _ = choose(again.fixes, options.safe_only)
+        follows, _ = choose(heed.fixes(f for f in again.fixes if options.selects(f.finding.kind)), options.safe_only)
+        if not follows and again.verify_by_rerun:  # nothing could be tried on a model: the next run is the test
+            follows = tuple(f for f in again.fixes if f.edits)
         follow = follows[0] if follows else None
-        if not again.findings or follow is None:
-            left = ", ".join(f.kind.value for f in again.findings) or "it does not run to its end"
+        if not again_findings or follow is None:
+            left = ", ".join(f.kind.value for f in again_findings) or "it does not run to its end"
             return f"the patched script did not verify ({left})"
         script, step = after, follow
     return "the patched script still has findings after several fixes"
+
+
+# ---------------------------------------------------------------------------
+# Suppression comments (``# kerasfix: ignore[kind]``), read from the script that is run.
+
+
+def _family(kind: str) -> str | None:
+    try:
+        return faults.entry(kind).family.value
+    except (KeyError, ValueError):
+        return None
+
+
+@dataclass
+class _Quiet:
+    """The ``# kerasfix: ignore`` comments of the script being processed, and what they silenced."""
+
+    ledger: suppress.Ledger = field(default_factory=lambda: suppress.Ledger(()))
+    doc: Document | None = None
+    path: str = ""
+    #: The script ran (or only static kinds were asked for): a comment that silenced nothing is unused.
+    judged: bool = False
+
+    @classmethod
+    def of(cls, script: str) -> _Quiet:
+        return cls(suppress.Ledger(suppress.parse(script), _family))
+
+    def start(self, doc: Document, path: str) -> None:
+        self.ledger, self.doc, self.path = suppress.Ledger(suppress.parse(doc.script), _family), doc, path
+
+    def keep(self, findings: tuple[Finding, ...], *, record: bool = True) -> tuple[Finding, ...]:
+        """The findings no comment silences (script coordinates); the others are noted."""
+        return self.ledger.split(findings, record=record)[0] if self.ledger.suppressions else findings
+
+    def fixes(self, fixes: Iterable[Fix]) -> tuple[Fix, ...]:
+        """Fixes without their steps for silenced findings (a combined plan keeps the steps before the first)."""
+        out: list[Fix] = []
+        for fix in fixes:
+            parts = fix.parts
+            kept = next((parts[:i] for i, p in enumerate(parts) if self.ledger.silences(p.finding)), parts)
+            if kept == parts:
+                out.append(fix)
+            elif kept:
+                out.append(combine(kept, verified=fix.verified))
+        return tuple(out)
+
+    def attach(self, result: FileResult, options: Options) -> FileResult:
+        if self.doc is None or not self.ledger.suppressions:
+            return result
+        doc = self.doc
+        silenced = tuple(doc.show(f) for f in self.ledger.silenced)
+        unused: tuple[suppress.Unused, ...] = ()
+        if self.judged and result.status != "error":
+            unused = tuple(replace(u, origin=doc.show_origin(u.origin))
+                           for u in self.ledger.unused(self.path, options.selects_name))
+        return replace(result, suppressed=silenced, unused_suppressions=unused)

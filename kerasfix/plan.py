@@ -16,6 +16,7 @@ import numpy as np
 from kerasfix import faults
 from kerasfix.applicability import applicability
 from kerasfix.diagnosis import Examination, examine
+from kerasfix.edits import layer_signature
 from kerasfix.faults.base import Context
 from kerasfix.faults.connection import RankDetail
 from kerasfix.fix import Fix, combine
@@ -23,7 +24,19 @@ from kerasfix.problem import Problem, problem_for
 from kerasfix.sample import feature_shape
 from kerasfix.structure import build_model
 from kerasfix.trace import clean_message
-from kerasfix.types import Calls, Edit, Finding, InsertLayer, Rejected, Severity
+from kerasfix.types import (
+    Calls,
+    CastData,
+    Edit,
+    EncodeLabels,
+    Finding,
+    InsertLayer,
+    Rejected,
+    ReplaceMetric,
+    ReshapeData,
+    SetCompileArgument,
+    Severity,
+)
 
 MAX_ROUNDS = 5
 
@@ -38,9 +51,20 @@ class PlanResult:
 
 
 def candidates(finding: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
-    """Edit sets to try for ``finding``, in the catalogue's order of preference."""
+    """Edit sets to try for ``finding``, in the catalogue's order of preference.
+
+    On one head of a multi-output model only the head itself is changed: the
+    compile loss, the metrics and the labels given to ``fit`` belong to every output.
+    """
     make = faults.entry(finding.kind).candidates
-    return make(finding, ctx, calls) if make else []
+    found = make(finding, ctx, calls) if make else []
+    if ctx.head_of_many:
+        found = [c for c in found if not any(isinstance(e, _SHARED_EDITS) for e in c)]
+    return found
+
+
+#: Edits that reach beyond one output of a multi-output model.
+_SHARED_EDITS = (SetCompileArgument, ReplaceMetric, EncodeLabels, CastData, ReshapeData)
 
 
 def unverified_fixes(finding: Finding, ctx: Context, calls: Calls) -> list[Fix]:
@@ -99,7 +123,7 @@ def _best_steps(ex: Examination, finding: Finding, rejected: list[Rejected]) -> 
     """All accepted candidates for ``finding``, best first: fewest errors and findings left, fewest edits."""
     problem = ex.problem
     scored: list[tuple[tuple[int, int, int, int], Step]] = []
-    tried = candidates(finding, ex.context, problem.calls)
+    tried = candidates(finding, ex.context_for(finding), problem.calls)
     if not tried:
         rejected.append(Rejected(finding.kind, "", "kerasfix has no repair for this fault"))
     for order, edits in enumerate(tried):
@@ -116,14 +140,20 @@ def _best_steps(ex: Examination, finding: Finding, rejected: list[Rejected]) -> 
 def summarize(finding: Finding, edits: Sequence[Edit], ctx: Context) -> str:
     """One line naming the layers and what changes."""
     parts = []
-    rows = ctx.trace.rows if ctx.trace is not None else ()
+    rows = {r.layer.name: r for r in ctx.trace.rows} if ctx.trace is not None else {}
     for e in edits:
         if isinstance(e, InsertLayer):
-            prod = finding.producer
-            row = next((r for r in rows if r.layer.name == prod), None)
-            shape = f" {row.outputs[0]}" if row and row.outputs else ""
             at_input = isinstance(finding.detail, RankDetail) and finding.detail.at == "input"
             expects = f" (expects {finding.expected})" if at_input and finding.expected else ""
+            row = rows.get(e.before.name)
+            k = e.input_index or 0
+            prod: str | None
+            if row is not None and len(row.producers) > k and len(row.inputs) > k:
+                prod, shape = row.producers[k], f" {row.inputs[k]}"
+            else:  # the consumer's row is not traced (it failed): the finding names what fed it
+                prod = finding.producer
+                prow = rows.get(prod or "")
+                shape = f" {prow.outputs[0]}" if prow and prow.outputs else ""
             if prod and prod not in ("input", "labels"):
                 parts.append(f"insert {e.layer} between {prod}{shape} and {e.before.name}{expects}")
             else:
@@ -185,6 +215,12 @@ def plan(problem: Problem, exam: Examination | None = None, *, alternatives: int
     ex = exam if exam is not None else examine(problem)
     if ex.diagnosis.ok:
         return PlanResult(())
+    if ex.context.structure.kind == "subclassed":
+        # Its structure is its code: no model can be rebuilt to try a candidate on; running the patched
+        # script is the test (the command line does it; in code they are display-only).
+        first = ex.findings[0]
+        note = Rejected(first.kind, "", "a subclassed model is checked by running the patched script")
+        return PlanResult(tuple(unverified_fixes(first, ex.context_for(first), problem.calls)), (note,))
     compile_args = problem.compile_args
     rejected: list[Rejected] = []
     steps: list[Step] = []
@@ -230,7 +266,9 @@ def suggest_fixes(model: Any, x: Any, y: Any = None, *, loss: Any = None, optimi
     repaired, compiled copy; ``fix.apply_data(x, y)`` the data it needs. ``loss``
     and ``optimizer`` default to what the model was compiled with.
     """
-    return list(plan(problem_for(model, x, y, loss=loss, optimizer=optimizer)).fixes)
+    problem = problem_for(model, x, y, loss=loss, optimizer=optimizer)
+    layers = layer_signature(problem.structure)  # lets fix.apply find the layers in a rebuilt, renamed model
+    return [replace(f, layers=layers) for f in plan(problem).fixes]
 
 
 __all__ = ["PlanResult", "candidates", "plan", "suggest_fixes", "summarize", "train_step", "unverified_fixes"]

@@ -17,9 +17,9 @@ import numpy as np
 from kerasfix.edits import apply_data_edits, apply_to_structure, compile_loss, encode_like
 from kerasfix.labels import LabelInfo, analyze_labels
 from kerasfix.losses import LossInfo, loss_info
-from kerasfix.sample import Sample, full_labels, row_count, take_sample
+from kerasfix.sample import Sample, dataset_labels, full_labels, row_count, take_sample
 from kerasfix.structure import Structure, structure_of
-from kerasfix.types import Calls, CastData, CompileArgs, Edit, EncodeLabels, ReshapeData, SetInputShape
+from kerasfix.types import Calls, CastData, CompileArgs, Edit, EncodeLabels, ReplaceMetric, ReshapeData, SetInputShape
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,35 @@ class Problem:
     trained_shape: tuple[int | None, ...] | None = None
     #: The features are a whole data set the script holds (its model was never called): never one sample.
     whole_set: bool = False
+    #: The metrics ``compile`` was given, by name.
+    metrics: tuple[str, ...] = ()
     edits: tuple[Edit, ...] = ()
+
+    @property
+    def multi_output(self) -> bool:
+        """Labels given per output (a dict by output name, or a list): judged head by head."""
+        return isinstance(self.sample.y, (dict, list, tuple))
 
     @property
     def labels(self) -> LabelInfo | None:
         """The label analysis, from all labels when they are at hand (else from the sample, marked incomplete)."""
+        if self.multi_output:
+            return None
         whole = self.y_full is not None
         return analyze_labels(self.y_full if whole else self.sample.y, complete=whole)
+
+    def head(self, name: str, index: int) -> tuple[Any, LabelInfo | None, Any]:
+        """One output's labels (sample), their analysis (from all of them when at hand) and its loss."""
+        def pick(tree: Any) -> Any:
+            if isinstance(tree, dict):
+                return tree.get(name)
+            if isinstance(tree, (list, tuple)):
+                return tree[index] if index < len(tree) else None
+            return tree
+
+        y, whole = pick(self.sample.y), pick(self.y_full)
+        labels = analyze_labels(whole if whole is not None else y, complete=whole is not None)
+        return y, labels, pick(self.loss)
 
     @property
     def loss_info(self) -> LossInfo:
@@ -82,7 +104,10 @@ class Problem:
         rows = min(self.sample.rows, x.shape[0]) if isinstance(x, np.ndarray) and x.ndim else self.sample.rows
         # Declaring the input builds the model where it is defined: the script's early use of it then works.
         usage_error = None if any(isinstance(e, SetInputShape) for e in edits) else self.usage_error
+        metrics = tuple(next((e.new for e in edits if isinstance(e, ReplaceMetric) and e.old == m), m)
+                        for m in self.metrics)
         return replace(self, structure=structure, loss=compile_loss(edits, self.loss), sample=Sample(x, y, rows),
+                       metrics=metrics,
                        y_full=y_full, full_rows=full_rows, x_shape=x_shape, usage_error=usage_error,
                        edits=self.edits + tuple(edits))
 
@@ -100,6 +125,30 @@ def optimizer_name(optimizer: Any) -> str:
     return "adam"
 
 
+def metric_names(metrics: Any) -> tuple[str, ...]:
+    """Metrics as ``compile`` was given them, by name (a metric object by its ``name``)."""
+    if isinstance(metrics, str):
+        return (metrics,)
+    if not isinstance(metrics, (list, tuple)):
+        return ()
+    return tuple(m if isinstance(m, str) else str(getattr(m, "name", type(m).__name__)) for m in metrics)
+
+
+def _has_trained(model: Any) -> bool:
+    """Whether the model has taken training steps (its optimizer has counted some)."""
+    try:
+        return int(model.optimizer.iterations.numpy()) > 0 if getattr(model, "optimizer", None) is not None else False
+    except Exception:  # an optimizer without a step counter
+        return False
+
+
+def _compiled_metrics(model: Any) -> Any:
+    try:
+        return (model.get_compile_config() or {}).get("metrics") if getattr(model, "compiled", False) else None
+    except Exception:  # a model whose compile config cannot be read: no metrics known
+        return None
+
+
 def problem_for(
     model: Any,
     x: Any,
@@ -111,6 +160,7 @@ def problem_for(
     usage_error: str | None = None,
     trained_shape: tuple[int | None, ...] | None = None,
     whole_set: bool = False,
+    metrics: Any = None,
 ) -> Problem:
     """The problem of ``model`` on ``x``/``y`` (nothing is run yet).
 
@@ -126,9 +176,15 @@ def problem_for(
         loss = getattr(model, "loss", None)
     if optimizer is None and not is_layers:
         optimizer = getattr(model, "optimizer", None)
+    if metrics is None and not is_layers:
+        metrics = _compiled_metrics(model)
     x_shape = tuple(int(d) for d in x.shape) if isinstance(x, np.ndarray) else None
-    return Problem(structure, loss, sample, full_labels(y) if y is not None else None, row_count(x),
-                   calls or Calls(), optimizer_name(optimizer), usage_error, x_shape, trained_shape, whole_set)
+    if trained_shape is None and not is_layers and _has_trained(model) and structure.input_shape is not None:
+        trained_shape = structure.input_shape  # it learned from data of its declared shape: other data is the odd one
+    labels = full_labels(y) if y is not None else dataset_labels(x)
+    return Problem(structure, loss, sample, labels, row_count(x),
+                   calls or Calls(), optimizer_name(optimizer), usage_error, x_shape, trained_shape, whole_set,
+                   metric_names(metrics))
 
 
 __all__ = ["Problem", "optimizer_name", "problem_for"]

@@ -113,6 +113,8 @@ def take_sample(x: Any, y: Any = None, *, rows: int = SAMPLE_ROWS, n_inputs: int
 def _head_labels(y: Any, rows: int) -> Any:
     if isinstance(y, Mapping):
         return {k: _head(v, rows) for k, v in y.items()}
+    if isinstance(y, (list, tuple)) and y and all(hasattr(v, "shape") and np.ndim(v) for v in y):
+        return [_head(v, rows) for v in y]  # one array per output, not rows
     return _head(y, rows)
 
 
@@ -132,7 +134,12 @@ def _finish(x: Any, y: Any, rows: int) -> Sample:
 
 
 def full_labels(y: Any) -> Any:
-    """The labels as a whole, when they are cheap to look at (an in-memory array); else None."""
+    """The labels as a whole, when they are cheap to look at (an in-memory array; a dict or list of them, one
+    per output); else None."""
+    if isinstance(y, Mapping):
+        return {k: full_labels(v) for k, v in y.items()}
+    if isinstance(y, (list, tuple)) and y and not np.isscalar(y[0]) and hasattr(y[0], "shape"):
+        return [full_labels(v) for v in y]
     if isinstance(y, np.ndarray):
         return y
     if hasattr(y, "to_numpy"):
@@ -140,6 +147,29 @@ def full_labels(y: Any) -> Any:
     if isinstance(y, (list, tuple)) and y and np.isscalar(y[0]):
         return np.asarray(y)
     return None
+
+
+#: A ``tf.data.Dataset`` is read whole for its labels (class counts, ranges) only up to this many batches.
+MAX_DATASET_BATCHES = 500
+
+
+def dataset_labels(x: Any) -> Any:
+    """All the labels of a small, finite ``tf.data.Dataset`` of ``(x, y)`` (iterating it does not consume it)."""
+    if not _is_dataset(x):
+        return None
+    try:
+        batches = int(x.cardinality())  # -1: infinite, -2: unknown
+    except Exception:  # not a tf.data.Dataset after all
+        return None
+    if batches < 0 or batches > MAX_DATASET_BATCHES:
+        return None
+    parts = []
+    for batch in x:
+        _, by = _split_batch(batch)
+        if by is None or isinstance(by, (Mapping, list, tuple)):
+            return None  # no labels, or one per output: not read here
+        parts.append(np.asarray(by))
+    return np.concatenate(parts) if parts else None
 
 
 def feature_shape(x: Any) -> tuple[int | None, ...] | None:

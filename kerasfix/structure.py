@@ -17,6 +17,8 @@ from kerasfix.types import LayerRef, Origin
 
 ORIGIN_ATTR = "_kerasfix_origin"
 CTOR_ATTR = "_kerasfix_ctor"
+#: The layers a ``Sequential([...])`` was given when it failed before taking any of them.
+LAYERS_ATTR = "_kerasfix_layers"
 
 
 class RebuildError(Exception):
@@ -60,6 +62,11 @@ class LayerEntry:
     def get(self, key: str, default: Any = None) -> Any:
         return self.effective_config().get(key, default)
 
+    @property
+    def activation(self) -> str | None:
+        """The layer's activation by name (None when it has none, or it cannot be told)."""
+        return activation_name(self.get("activation"))
+
     def with_override(self, key: str, value: Any) -> LayerEntry:
         kept = tuple((k, v) for k, v in self.overrides if k != key)
         return replace(self, overrides=kept + ((key, value),))
@@ -84,6 +91,25 @@ class LayerEntry:
                 f"cannot re-create custom layer {self.name!r} ({self.cls.__name__}): "
                 "give it a get_config() that returns its constructor arguments"
             ) from exc
+
+
+def activation_name(value: Any) -> str | None:
+    """The activation a layer config names, however it was given: ``"relu"``, ``tf.nn.softmax`` (serialised as
+    ``{"class_name": "function", "config": "softmax_v2"}``), ``keras.activations.relu``, or a layer."""
+    if callable(value) and not isinstance(value, type):
+        value = getattr(value, "__name__", None)
+    if isinstance(value, dict):
+        config = value.get("config")
+        if isinstance(config, str):
+            value = config
+        elif isinstance(config, dict) and isinstance(value.get("class_name"), str):
+            value = value["class_name"]  # an activation layer given as the activation (LeakyReLU)
+        else:
+            value = value.get("registered_name") or value.get("class_name")
+    if not isinstance(value, str):
+        return None
+    name = value.lower()
+    return name[:-3] if name.endswith("_v2") else name
 
 
 def entry_for(layer: Any) -> LayerEntry:
@@ -112,7 +138,7 @@ class Structure:
     carries the declaration in source (see ``SetInputShape``).
     """
 
-    kind: Literal["sequential", "functional"]
+    kind: Literal["sequential", "functional", "subclassed"]
     layers: tuple[LayerEntry, ...]
     input_shape: tuple[int | None, ...] | None
     input_dtype: str = "float32"
@@ -126,6 +152,8 @@ class Structure:
     inputs: tuple[tuple[LayerRef, tuple[int | None, ...]], ...] = ()
     #: A batch size the input declares (``batch_shape=(16, …)``; stateful RNNs need it), else None.
     batch_size: int | None = None
+    #: ``input_shape=(30)``: an int where a tuple was meant (Keras cannot build from it).
+    input_not_tuple: bool = False
 
     def entry(self, name: str) -> LayerEntry | None:
         for e in self.layers:
@@ -141,16 +169,36 @@ class Structure:
 
     @property
     def output_entry(self) -> LayerEntry | None:
-        if self.kind == "sequential":
+        if self.kind in ("sequential", "subclassed"):  # a subclassed model's layers are in the order call() uses them
             return self.layers[-1] if self.layers else None
         assert self.functional_config is not None
         outs = self.functional_config.get("output_layers") or []
+        if isinstance(outs, dict):
+            return None  # several outputs, by name
         # One output is stored flat (["dense", 0, 0]); several as a list of such triples.
         if outs and isinstance(outs[0], str):
             return self.entry(outs[0])
         if len(outs) == 1 and isinstance(outs[0], (list, tuple)):
             return self.entry(outs[0][0])
         return None
+
+    @property
+    def output_entries(self) -> tuple[LayerEntry, ...]:
+        """Each output layer of a Functional model, in output order (one for a single-output model)."""
+        if self.kind == "sequential" or self.functional_config is None:
+            return (self.output_entry,) if self.output_entry is not None else ()
+        outs = self.functional_config.get("output_layers") or []
+        if isinstance(outs, dict):  # outputs given as a dict by name
+            outs = list(outs.values())
+        if outs and isinstance(outs[0], str):
+            outs = [outs]
+        found = (self.entry(o[0]) for o in outs if isinstance(o, (list, tuple)) and o)
+        return tuple(e for e in found if e is not None)
+
+
+def _shape_arg(value: Any) -> tuple[int | None, ...]:
+    """A declared ``input_shape``; ``(30)`` is the int 30, read as the 1-tuple it was meant to be."""
+    return (value,) if isinstance(value, int) else tuple(value)
 
 
 def structure_of(model: Any) -> Structure:
@@ -167,14 +215,15 @@ def structure_of(model: Any) -> Structure:
             input_shape, dtype, batch = tuple(first.batch_shape[1:]), str(first.dtype), first.batch_shape[0]
             input_ref = layer_ref(first)
         elif layers and getattr(layers[0], "_input_shape_arg", None) is not None:
-            input_shape, input_ref = tuple(layers[0]._input_shape_arg), layer_ref(layers[0])
+            input_shape, input_ref = _shape_arg(layers[0]._input_shape_arg), layer_ref(layers[0])
         entries = tuple(entry_for(layer) for layer in layers)
+        not_tuple = bool(layers) and isinstance(getattr(layers[0], "_input_shape_arg", None), int)
         if input_ref is None and entries:
             input_ref = entries[0].ref
         return Structure("sequential", entries, input_shape, dtype, input_ref, custom_objects=_customs(layers),
-                         batch_size=batch)
+                         batch_size=batch, input_not_tuple=not_tuple)
     if isinstance(model, keras.Sequential):
-        raw = list(model._layers)
+        raw = list(model._layers) or list(getattr(model, LAYERS_ATTR, []))
         input_shape, dtype, input_ref, batch = None, "float32", None, None
         if raw and isinstance(raw[0], keras.layers.InputLayer):
             first = raw.pop(0)
@@ -185,12 +234,13 @@ def structure_of(model: Any) -> Structure:
             elif input_ref.origin is None and raw:
                 input_ref = layer_ref(raw[0])
         elif raw and getattr(raw[0], "_input_shape_arg", None) is not None:
-            input_shape, input_ref = tuple(raw[0]._input_shape_arg), layer_ref(raw[0])
+            input_shape, input_ref = _shape_arg(raw[0]._input_shape_arg), layer_ref(raw[0])
         elif raw:
             input_ref = layer_ref(raw[0])
         entries = tuple(entry_for(layer) for layer in raw)
+        not_tuple = bool(raw) and isinstance(getattr(raw[0], "_input_shape_arg", None), int)
         return Structure(
-            "sequential", entries, input_shape, dtype, input_ref,
+            "sequential", entries, input_shape, dtype, input_ref, input_not_tuple=not_tuple,
             custom_objects=_customs(raw), model=model, name=model.name, batch_size=batch,
         )
     if isinstance(model, keras.Model) and hasattr(model, "_nodes_by_depth"):  # a Functional graph
@@ -208,10 +258,13 @@ def structure_of(model: Any) -> Structure:
             str(inputs[0].dtype), input_ref, functional_config=config,
             custom_objects=_customs(model.layers), model=model, name=model.name, inputs=declared,
         )
-    raise TypeError(
-        f"expected a keras.Model or a list of layers, got {type(model).__name__} "
-        "(subclassed models are diagnosed through their layers: pass model.layers)"
-    )
+    if isinstance(model, keras.Model):
+        # A subclassed model: its layers are known from its attributes; the order they are called in, from a
+        # trace of its call() (``trace.walk``).
+        layers = list(getattr(model, "_layers", None) or model.layers)
+        return Structure("subclassed", tuple(entry_for(layer) for layer in layers), None, model=model,
+                         name=model.name, custom_objects=_customs(layers))
+    raise TypeError(f"expected a keras.Model or a list of layers, got {type(model).__name__}")
 
 
 def _customs(layers: list[Any]) -> dict[str, type]:
@@ -230,6 +283,10 @@ def build_model(structure: Structure, input_shape: tuple[int | None, ...] | None
     """A new Keras model from ``structure`` (for Sequential, with ``input_shape`` if given)."""
     import keras
 
+    if structure.kind == "subclassed":
+        if structure.edited or structure.model is None:
+            raise RebuildError("a subclassed model's changes live in its source: they are checked by running it")
+        return structure.model
     if structure.kind == "sequential":
         shape = input_shape if input_shape is not None else structure.input_shape
         layers = [entry.make() for entry in structure.layers]

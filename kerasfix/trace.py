@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from kerasfix.capture.hooks import layer_calls
 from kerasfix.structure import LayerEntry, RebuildError, Structure, build_model, is_custom, layer_ref
 from kerasfix.types import LayerRef, LayerTrace, TensorSpec
 
@@ -58,6 +59,8 @@ class Failure:
     stage: str  # "symbolic" | "forward" | "rebuild"
     #: The layer's ``call`` returned None (a missing ``return``) instead of a tensor.
     returned_none: bool = False
+    #: The layer producing each input (a merge has several), when known.
+    producers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,57 @@ def walk(structure: Structure, data_shape: tuple[int | None, ...] | None, dtype:
     if structure.kind == "sequential":
         shape = structure.input_shape if structure.input_shape is not None else data_shape
         return _walk_sequential(structure, shape, structure.input_dtype if structure.input_shape else dtype)
+    if structure.kind == "subclassed":
+        return _walk_subclassed(structure, data_shape, dtype)
     return _walk_functional(structure)
+
+
+def _walk_subclassed(structure: Structure, shape: tuple[int | None, ...] | None, dtype: str) -> Walk:
+    """A subclassed model called once on a symbolic input, recording the layers its ``call`` uses, in order.
+
+    The model itself is called (Keras builds it as its first ``fit`` would):
+    its structure is its code, so there is nothing to rebuild it from.
+    """
+    import keras
+
+    model = structure.model
+    if shape is None or model is None:
+        return Walk(Trace((), None, None, None), None, model)
+    x = keras.KerasTensor((None, *shape), dtype=dtype)
+    input_spec = spec_of(x)
+    entries = {id(e.original): e for e in structure.layers}
+    rows: list[LayerTrace] = []
+    producer = "input"
+    by_tensor: dict[int, str] = {id(x): "input"}
+    with layer_calls(model) as calls:
+        try:
+            out = model(x)
+            error: BaseException | None = None
+        except Exception as exc:  # a connection that fails inside call(): classified like any other
+            out, error = None, exc
+    for index, (layer, args, result) in enumerate(calls):
+        entry = entries.get(id(layer))
+        ref = entry.ref if entry is not None else layer_ref(layer)
+        tensors = [t for t in _flat(list(args)) if hasattr(t, "shape")]
+        ins = tuple(spec_of(t) for t in tensors)
+        producers = tuple(by_tensor.get(id(t), producer) for t in tensors)
+        if isinstance(result, BaseException):
+            rows.append(LayerTrace(ref, ins, (), producers, clean_message(result), is_custom(type(layer))))
+            failure = Failure(index, ref, producers[0] if producers else producer, ins, type(result).__name__,
+                              clean_message(result), is_custom(type(layer)), "symbolic", producers=producers)
+            return Walk(Trace(tuple(rows), input_spec, None, failure), None, model)
+        outs = tuple(spec_of(t) for t in _flat(result) if hasattr(t, "shape"))
+        rows.append(LayerTrace(ref, ins, outs, producers, None, is_custom(type(layer))))
+        for t in _flat(result):
+            by_tensor[id(t)] = ref.name
+        producer = ref.name
+    if error is not None:
+        last = rows[-1].layer if rows else LayerRef(structure.name, type(model).__name__)
+        failure = Failure(len(rows), last, producer, (), type(error).__name__, clean_message(error),
+                          is_custom(type(model)), "symbolic")
+        return Walk(Trace(tuple(rows), input_spec, None, failure), None, model)
+    output = spec_of(out) if hasattr(out, "shape") else None
+    return Walk(Trace(tuple(rows), input_spec, output, None), None, model)
 
 
 def _walk_sequential(structure: Structure, shape: tuple[int | None, ...] | None, dtype: str) -> Walk:

@@ -206,10 +206,13 @@ class InsertLayer:
 
     before: LayerRef
     layer: LayerSpec
+    #: For a layer with several inputs (a merge): only on this input (its branch).
+    input_index: int | None = None
     kind: Literal["insert_layer"] = "insert_layer"
 
     def describe(self) -> str:
-        return f"insert {self.layer} before {self.before.name}"
+        branch = f" (on its input {self.input_index + 1})" if self.input_index is not None else ""
+        return f"insert {self.layer} before {self.before.name}{branch}"
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,9 @@ class SetLayerArgument:
     name: str
     value: LiteralValue
     position: int | None = None
+    #: The layer is made in a loop that makes several: the value holds for all but the last one
+    #: (``return_sequences`` on stacked LSTMs), written as an expression over the loop's index.
+    except_last: bool = False
     kind: Literal["set_layer_argument"] = "set_layer_argument"
 
     def describe(self) -> str:
@@ -282,6 +288,19 @@ class SetCompileArgument:
         return f"compile with {self.name}={render_literal(self.value)}"
 
 
+@dataclass(frozen=True)
+class ReplaceMetric:
+    """Name another metric in ``compile(metrics=[...])`` (``call`` is where compile is called)."""
+
+    old: str
+    new: str
+    call: Origin | None = None
+    kind: Literal["replace_metric"] = "replace_metric"
+
+    def describe(self) -> str:
+        return f"track {render_literal(self.new)} instead of {render_literal(self.old)}"
+
+
 DataArg = Literal["x", "y"]
 
 
@@ -326,8 +345,8 @@ class EncodeLabels:
 
 #: ``add_batch``: one sample → a batch of one; ``add_channel``: trailing axis of 1;
 #: ``transpose``: (features, samples) → (samples, features); ``column``: (n,) → (n, 1);
-#: ``to_array``: a Python list of samples → one array (a batch).
-DataReshape = Literal["add_batch", "add_channel", "transpose", "column", "to_array"]
+#: ``to_array``: a Python list of samples → one array (a batch); ``channels_last``: (N, C, H, W) → (N, H, W, C).
+DataReshape = Literal["add_batch", "add_channel", "transpose", "column", "to_array", "channels_last"]
 
 
 @dataclass(frozen=True)
@@ -348,6 +367,7 @@ class ReshapeData:
             "transpose": f"transpose {self.which} to (samples, features)",
             "column": f"reshape {self.which} to a column",
             "to_array": f"make {self.which} one array (np.array) instead of a Python list",
+            "channels_last": f"move the channel axis of {self.which} last (np.moveaxis)",
         }[self.how]
 
 
@@ -372,6 +392,7 @@ Edit = (
     | RemoveLayerArgument
     | SetInputShape
     | SetCompileArgument
+    | ReplaceMetric
     | CastData
     | EncodeLabels
     | ReshapeData
@@ -385,6 +406,7 @@ EDIT_TYPES: tuple[type, ...] = (
     RemoveLayerArgument,
     SetInputShape,
     SetCompileArgument,
+    ReplaceMetric,
     CastData,
     EncodeLabels,
     ReshapeData,
@@ -461,7 +483,9 @@ def render_literal(value: LiteralValue) -> str:
 def to_jsonable(obj: Any) -> Any:
     """Turn a tree of these dataclasses into JSON-ready dicts (``kind`` kept for edits)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        # A field marked ``metadata={"serialize": False}`` lives in the session only (``Fix.layers``).
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if f.metadata.get("serialize", True)}
     if isinstance(obj, enum.Enum):
         return obj.value
     if isinstance(obj, (list, tuple)):
@@ -495,6 +519,7 @@ __all__ = [
     "Origin",
     "Rejected",
     "RemoveLayerArgument",
+    "ReplaceMetric",
     "ReshapeData",
     "SetCompileArgument",
     "SetInputShape",

@@ -8,6 +8,7 @@ script and ``python -m kerasfix`` for real.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from conftest import FIXTURES, ROOT
 
 from kerasfix import pipeline
 from kerasfix.cli import main
+from kerasfix.report import JSON_VERSION, json_schema
 
 CNN = FIXTURES / "rank_mismatch" / "cnn_no_flatten.py"
 CNN_FIXED = FIXTURES / "rank_mismatch" / "cnn_no_flatten.fixed.py"
@@ -55,7 +57,7 @@ def cached(monkeypatch: pytest.MonkeyPatch) -> None:
         key = (os.path.abspath(path), options)
         if key not in _cache:
             _cache[key] = _real_process(path, options, progress)
-        return _cache[key]
+        return dataclasses.replace(_cache[key], path=path)  # named as this call names it
 
     monkeypatch.setattr(pipeline, "process", process)
 
@@ -158,21 +160,34 @@ def test_the_installed_console_script_applies_the_fix(tmp_path) -> None:
 def test_json_output_parses_and_has_the_documented_shape(files, cached, capsys) -> None:
     code, out, err = run(capsys, "check", "--json", str(files["safe"]), str(files["clean"]), str(files["broken"]))
     doc = json.loads(out)
+    jsonschema.Draft202012Validator(json_schema()).validate(doc)
     assert code == 2 and doc["exit_code"] == 2
-    assert set(doc) == {"files", "summary", "exit_code"}
+    assert set(doc) == {"version", "files", "summary", "exit_code"} and doc["version"] == JSON_VERSION
     assert doc["summary"] == "1 file with findings left, 1 file clean, 1 file could not be analysed"
     keys = {"path", "status", "message", "why_not", "findings", "fixes", "applied", "held", "rejected", "diff",
-            "trains_after"}
+            "edits", "trains_after", "suppressed", "unused_suppressions"}
     assert [set(f) for f in doc["files"]] == [keys] * 3
     safe, clean, broken = doc["files"]
     assert (safe["path"], safe["status"], clean["status"], broken["status"]) == (
         str(files["safe"]), "findings", "clean", "error")
     [finding] = safe["findings"]
-    assert finding["kind"] == "rank_mismatch" and finding["origin"]["line"] == 15
+    # 1-based columns, as the text output (train.py:15:5) and ruff's JSON have them.
+    assert finding["kind"] == "rank_mismatch" and finding["location"] == {"row": 15, "column": 5}
+    assert (finding["origin"]["path"], finding["origin"]["line"], finding["origin"]["column"]) == (
+        str(files["safe"]), 15, 5)
+    assert finding["fix"] == {"message": safe["fixes"][0]["summary"], "applicability": "safe", "verified": True}
     assert safe["fixes"][0]["applicability"] == "safe" and safe["fixes"][0]["verified"] is True
     assert clean["findings"] == [] and clean["trains_after"] is True
     assert broken["message"].startswith(f"{files['broken']}:1:5: the file does not parse")
     assert err.splitlines()[0] == broken["message"]  # the error is on stderr too, as one line
+
+
+def test_json_paths_are_as_given_on_the_command_line(files, cached, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(files["safe"].parent)
+    code, out, err = run(capsys, "check", "--json", "safe.py")
+    [safe] = json.loads(out)["files"]
+    assert safe["path"] == "safe.py"
+    assert {f["origin"]["path"] for f in safe["findings"]} == {"safe.py"}
 
 
 def test_github_output_emits_workflow_annotations(files, cached, capsys) -> None:
@@ -182,6 +197,7 @@ def test_github_output_emits_workflow_annotations(files, cached, capsys) -> None
     lines = out.splitlines()
     assert len(lines) == 3
     assert lines[0].startswith(f"::error file={files['safe']},line=15,col=5,title=rank_mismatch::dense (Dense)")
+    assert lines[0].endswith("%0Afix [safe]: insert Flatten() between max_pooling2d (None, 13, 13, 8) and dense")
     assert lines[1].startswith(f"::warning file={files['review']},line=14,col=5,title=activation_loss_mismatch::")
     assert lines[2].startswith(f"::error file={files['broken']},title=kerasfix::{files['broken']}:1:5:")
 
@@ -213,6 +229,28 @@ def test_sarif_output_validates_against_the_sarif_2_1_0_schema(files, cached, ca
     loc = rank["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"]["uri"] == os.path.relpath(files["safe"]).replace(os.sep, "/")
     assert (loc["region"]["startLine"], loc["region"]["startColumn"]) == (15, 5)
+
+
+def test_sarif_fixes_carry_the_patch_as_replacements_that_validate(files, cached, capsys) -> None:
+    code, out, err = run(capsys, "apply", "--diff", "--output-format", "sarif", str(files["safe"]))
+    assert code == 1
+    doc = json.loads(out)
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))).validate(doc)
+    [result] = doc["runs"][0]["results"]  # nothing written yet: the finding is there, with its fix
+    [fix] = result["fixes"]
+    assert fix["description"]["text"].startswith("fix [safe]: insert Flatten()")
+    [change] = fix["artifactChanges"]
+    assert change["artifactLocation"]["uri"] == result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert change["replacements"] == [{
+        "deletedRegion": {"startLine": 15, "startColumn": 1, "endLine": 15, "endColumn": 1},
+        "insertedContent": {"text": "    layers.Flatten(),\n"},
+    }]
+    # The JSON of the same run has the same change as text edits.
+    code, out, err = run(capsys, "apply", "--diff", "--json", str(files["safe"]))
+    doc = json.loads(out)
+    jsonschema.Draft202012Validator(json_schema()).validate(doc)
+    assert doc["files"][0]["edits"] == [{"content": "    layers.Flatten(),\n", "location": {"row": 15, "column": 1},
+                                         "end_location": {"row": 15, "column": 1}}]
 
 
 def test_the_sarif_schema_rejects_a_malformed_log() -> None:

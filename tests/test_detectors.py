@@ -21,11 +21,12 @@ from kerasfix.types import Finding, LayerRef, Severity
 OUT = LayerRef("out", "Dense")
 
 
-def judge(y: np.ndarray, loss: object, units: int, activation: str | None, *, loss_error: str | None = None) -> list[Finding]:
+def judge(y: np.ndarray, loss: object, units: int, activation: str | None, *, loss_error: str | None = None,
+          metrics: tuple[str, ...] = ()) -> list[Finding]:
     """Run the model-stage and late detectors of the labels family on one head."""
     ctx = Context(
         Structure("sequential", (), None), Sample(None, y, len(y)), loss_info(loss), analyze_labels(y),
-        output_layer=OUT, output_activation=activation, units=units, y=y, loss_error=loss_error,
+        output_layer=OUT, output_activation=activation, units=units, y=y, loss_error=loss_error, metrics=metrics,
     )
     found: list[Finding] = []
     for stage in (Stage.MODEL, Stage.LATE):
@@ -45,6 +46,9 @@ BINARY = np.array([0, 1, 1, 0, 1, 0])
 ONE_HOT3 = np.eye(3)[IDS3]
 MULTI = np.array([[1, 0, 1], [0, 1, 1], [1, 1, 0], [0, 0, 1]])
 ONE_TO_THREE = IDS3 + 1
+PRICES = np.linspace(50.0, 500.0, 12)
+AGES = np.arange(18, 90, 3)
+UNIT = np.linspace(-2.0, 3.0, 10)
 
 VALID = [
     ("ids + sparse CE + softmax", IDS3, "sparse_categorical_crossentropy", 3, "softmax"),
@@ -54,6 +58,11 @@ VALID = [
     ("ids + sparse CE from logits + linear", IDS3, "SparseCategoricalCrossentropy(from_logits=True)", 3, "linear"),
     ("binary + BCE from logits + linear", BINARY, "BinaryCrossentropy(from_logits=True)", 1, "linear"),
     ("regression + MSE + linear", np.linspace(0, 1, 8), "mse", 1, "linear"),
+    ("bounded regression: sigmoid on targets in [0, 1]", np.linspace(0, 1, 8), "mse", 1, "sigmoid"),
+    ("prices + MSE + linear", np.linspace(50, 500, 8), "mse", 1, "linear"),
+    ("multi-label + BCE + sigmoid, accuracy", MULTI, "binary_crossentropy", 3, "sigmoid", ("accuracy",)),
+    ("ids + sparse CE + sparse accuracy", IDS3, "sparse_categorical_crossentropy", 3, "softmax",
+     ("sparse_categorical_accuracy",)),
 ]
 
 INVALID = [
@@ -89,7 +98,21 @@ INVALID = [
     ("sigmoid on a single-label problem", ONE_HOT3, "categorical_crossentropy", 3, "sigmoid",
      [(Kind.ACTIVATION_LOSS_MISMATCH, "sigmoid_single_label", Severity.WARNING)]),
     ("a logit into BCE", BINARY, "binary_crossentropy", 1, "linear",
-     [(Kind.ACTIVATION_LOSS_MISMATCH, "logit_into_bce", Severity.WARNING)]),
+     [(Kind.OUTPUT_RANGE, "unbounded_probability", Severity.WARNING)]),
+    ("relu under BCE", BINARY, "binary_crossentropy", 1, "relu",
+     [(Kind.OUTPUT_RANGE, "unbounded_probability", Severity.WARNING)]),
+    ("sigmoid on prices", PRICES, "mse", 1, "sigmoid",
+     [(Kind.OUTPUT_RANGE, "bounded_regression", Severity.WARNING)]),
+    ("sigmoid on ages (integer targets)", AGES, "mae", 1, "sigmoid",
+     [(Kind.OUTPUT_RANGE, "bounded_regression", Severity.WARNING)]),
+    ("softmax on one unit, continuous targets", UNIT, "mse", 1, "softmax",
+     [(Kind.OUTPUT_RANGE, "bounded_regression", Severity.WARNING)]),
+    ("softmax over multi-label targets", MULTI, "mse", 3, "softmax",
+     [(Kind.OUTPUT_RANGE, "softmax_multilabel", Severity.WARNING)]),
+    ("categorical_accuracy on integer ids", IDS3, "sparse_categorical_crossentropy", 3, "softmax",
+     [(Kind.METRIC_MISMATCH, None, Severity.WARNING)], ("categorical_accuracy",)),
+    ("sparse_categorical_accuracy on one-hot", ONE_HOT3, "categorical_crossentropy", 3, "softmax",
+     [(Kind.METRIC_MISMATCH, None, Severity.WARNING)], ("sparse_categorical_accuracy", "accuracy")),
     # Independent faults are reported together; the activation is judged only once loss and units fit.
     ("categorical CE on ids and too many units", IDS5, "categorical_crossentropy", 8, "sigmoid",
      [(Kind.LOSS_LABEL_MISMATCH, "categorical_on_ids", Severity.WARNING), (Kind.UNITS_MISMATCH, "more", Severity.WARNING)]),
@@ -112,20 +135,22 @@ def _loss(spec: str) -> object:
     }[name]), from_logits=True, get_config=lambda: {"from_logits": True})
 
 
-@pytest.mark.parametrize(("name", "y", "loss", "units", "activation"), VALID, ids=[v[0] for v in VALID])
-def test_valid_heads_come_back_clean(name: str, y: np.ndarray, loss: str, units: int, activation: str) -> None:
-    assert judge(y, _loss(loss), units, activation) == []
+@pytest.mark.parametrize("row", VALID, ids=[v[0] for v in VALID])
+def test_valid_heads_come_back_clean(row: tuple) -> None:
+    name, y, loss, units, activation, *metrics = row
+    assert judge(y, _loss(loss), units, activation, metrics=metrics[0] if metrics else ()) == []
 
 
-@pytest.mark.parametrize(("name", "y", "loss", "units", "activation", "expected"), INVALID, ids=[v[0] for v in INVALID])
-def test_invalid_heads_are_found_with_their_cause(name, y, loss, units, activation, expected) -> None:
-    found = judge(y, _loss(loss), units, activation)
-    assert [(f.kind, f.detail.cause, f.severity) for f in found] == expected  # type: ignore[union-attr]
+@pytest.mark.parametrize("row", INVALID, ids=[v[0] for v in INVALID])
+def test_invalid_heads_are_found_with_their_cause(row: tuple) -> None:
+    name, y, loss, units, activation, expected, *metrics = row
+    found = judge(y, _loss(loss), units, activation, metrics=metrics[0] if metrics else ())
+    assert [(f.kind, getattr(f.detail, "cause", None), f.severity) for f in found] == expected
     assert all(f.layer == "out" for f in found)
 
 
 def test_a_loss_that_fails_with_nothing_else_to_explain_it_is_reported() -> None:
-    found = judge(IDS3, "mean_squared_logarithmic_error", 3, "softmax", loss_error="Dimensions must be equal")
+    found = judge(np.linspace(0, 1, 8), "mean_squared_logarithmic_error", 1, "linear", loss_error="Dimensions must be equal")
     assert [(f.kind, f.detail.cause) for f in found] == [(Kind.LOSS_LABEL_MISMATCH, "loss_fails")]  # type: ignore[union-attr]
     assert judge(IDS3, "sparse_categorical_crossentropy", 3, "softmax", loss_error=None) == []
 

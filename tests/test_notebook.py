@@ -135,6 +135,35 @@ def test_code_cells_are_joined_with_markers_and_mapped_line_by_line() -> None:
     assert back.cells[1].source == "import numpy as np\nx = np.ones(3)"
 
 
+def test_cells_are_numbered_among_the_code_cells_as_jupyter_users_see_them() -> None:
+    """Markdown cells are not counted: cell N is the N-th code cell (``In [N]`` after Restart & Run All)."""
+    raw = _nb(_md("# Title", 0), "import numpy as np", _md("text", 2), "x = np.ones(3)\ny = x.T")
+    joined = notebook_to_script(raw, "nb.ipynb")
+    line = joined.script.splitlines().index("y = x.T") + 1
+    assert map_origin(joined, Origin("joined.py", line, 0, line, 7)) == Origin("nb.ipynb", 2, 0, 2, 7, cell=2)
+    back = script_to_notebook(joined, _replace_line(joined.script, "y = x.T", "y = x.T + 1"))
+    assert "[cell 2]" in cell_diffs(joined.notebook, back, "nb.ipynb")
+    lines = joined.script.split("\n")
+    with pytest.raises(NotebookError, match="lost the marker of cell 2"):
+        script_to_notebook(joined, "\n".join(line for line in lines if line != joined.marker(3)))
+
+
+def test_notebooks_need_no_extra_after_a_plain_install() -> None:
+    """nbformat is a base dependency, and the pipeline imports the notebook module itself."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    from kerasfix.config import tomllib  # tomllib, or tomli on Python 3.10
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert any(dep.replace(" ", "").startswith("nbformat") for dep in project["dependencies"])
+    assert project["optional-dependencies"].get("notebook", []) == []  # kept as an empty alias
+    code = "import sys, kerasfix.pipeline; assert 'kerasfix.notebook' in sys.modules and 'nbformat' in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
 def test_map_origin_gives_the_cell_and_the_line_in_it() -> None:
     joined = notebook_to_script(BUGGY.read_bytes(), "fixtures/notebooks/cnn_no_flatten.ipynb")
     line = joined.script.splitlines().index('    layers.Dense(10, activation="softmax"),') + 1
@@ -274,7 +303,7 @@ def test_cell_diffs_show_each_changed_cell_under_its_own_header() -> None:
     diff = cell_diffs(joined.notebook, back, "/work/nb.ipynb")
     assert diff == (
         "--- a/work/nb.ipynb [cell 1]\n+++ b/work/nb.ipynb [cell 1]\n@@ -1,2 +1,2 @@\n a = 1\n-b = 2\n+b = 20\n"
-        "--- a/work/nb.ipynb [cell 4]\n+++ b/work/nb.ipynb [cell 4]\n@@ -1 +1,2 @@\n d = 4\n+e = 5\n"
+        "--- a/work/nb.ipynb [cell 3]\n+++ b/work/nb.ipynb [cell 3]\n@@ -1 +1,2 @@\n d = 4\n+e = 5\n"
     )
     assert cell_diffs(joined.notebook, joined.notebook, "nb.ipynb") == ""
     with pytest.raises(NotebookError):
@@ -308,6 +337,27 @@ def test_kerasfix_apply_repairs_the_notebook_in_its_cell(tmp_path: Path) -> None
     assert "[cell 2]" in result.diff and "+    layers.Flatten()," in result.diff
     assert result.trains_after is True
     assert target.read_bytes() == FIXED.read_bytes()
+
+
+def test_text_json_and_diff_name_the_same_cell(tmp_path: Path) -> None:
+    """A markdown cell first: the finding line, the JSON and the diff all say cell 2 (the second code cell)."""
+    import jsonschema
+
+    from kerasfix.pipeline import Options, process
+    from kerasfix.report import Report, concise_lines, json_schema, render_json
+
+    nb = nbformat.reads(BUGGY.read_text(encoding="utf-8"), as_version=4)
+    nb.cells.insert(0, new_markdown_cell("# A CNN", id="title"))
+    target = tmp_path / "nb.ipynb"
+    target.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    result = process(str(target), Options(diff=True))
+    assert result.status == "would_fix", result.message
+    assert concise_lines(result)[0].startswith(f"{target}:cell 2:5:5: rank_mismatch: ")
+    assert f"a{target} [cell 2]" in result.diff and "+    layers.Flatten()," in result.diff
+    doc = json.loads(render_json(Report([result], diff_mode=True)))
+    jsonschema.Draft202012Validator(json_schema()).validate(doc)
+    finding = next(f for f in doc["files"][0]["findings"] if f["kind"] == "rank_mismatch")
+    assert (finding["cell"], finding["location"], finding["origin"]["path"]) == (2, {"row": 5, "column": 5}, str(target))
 
 
 def test_dumps_defaults_to_jupyters_style() -> None:

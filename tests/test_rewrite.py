@@ -1053,10 +1053,14 @@ def test_unsupported_context_raises_and_changes_nothing() -> None:
         apply_edits(source, edits)
 
 
-def test_add_inside_a_loop_raises() -> None:
-    source = "for units in (8, 2):\n    model.add(Dense(units))\n"
+def test_add_inside_a_loop_raises_unless_it_is_the_first_thing_the_loop_adds() -> None:
+    source = "for units in (8, 2):\n    model.add(Dropout(0.1))\n    model.add(Dense(units))\n"
     with pytest.raises(RewriteError, match="inside a loop"):
         apply_edits(source, [InsertLayer(layer(source, "Dense"), FLATTEN)])
+    # The first layer the loop adds: what goes before it goes before the loop (once, not per iteration).
+    source = "for units in (8, 2):\n    model.add(Dense(units))\n"
+    after = apply_edits(source, [InsertLayer(layer(source, "Dense"), FLATTEN)])
+    assert after.endswith("model.add(Flatten())\nfor units in (8, 2):\n    model.add(Dense(units))\n"), after
 
 
 def test_add_sharing_its_line_raises() -> None:

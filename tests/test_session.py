@@ -69,6 +69,7 @@ def fit_error() -> tuple[ValueError, keras.Model, np.ndarray, np.ndarray]:
 @pytest.fixture(autouse=True)
 def _clean_hooks(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.delattr(builtins, "get_ipython", raising=False)
+    monkeypatch.delenv("KERASFIX", raising=False)
     yield
     session.uninstall()
 
@@ -350,6 +351,22 @@ def test_extension_adds_tensorflow_errors_once_tensorflow_is_imported(monkeypatc
     assert tf.errors.OpError in shell.custom_exceptions
     session.unload_ipython_extension(shell)
     assert shell.custom_exceptions == () and shell.CustomTB == "ipython's default"
+
+
+def test_the_extension_checks_fit_until_it_is_unloaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from keras.src.trainers.trainer import Trainer
+
+    def patched() -> tuple[Any, ...]:
+        return keras.Model.__dict__.get("fit"), Trainer.__dict__["compile"], keras.layers.Layer.__dict__["__new__"]
+
+    before = patched()
+    shell = FakeShell()
+    monkeypatch.setenv("KERASFIX", "raise")  # a CI notebook: the mode comes from the environment
+    session.load_ipython_extension(shell)
+    assert session._state.checker is not None and session._state.checker.mode == "raise"
+    assert all(now is not was for now, was in zip(patched(), before, strict=True))
+    session.unload_ipython_extension(shell)
+    assert patched() == before and session._state.checker is None
 
 
 def test_real_ipython_shell(capsys: pytest.CaptureFixture[str]) -> None:

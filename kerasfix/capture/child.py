@@ -35,7 +35,7 @@ from kerasfix.problem import problem_for
 from kerasfix.sample import Sample, SampleError
 from kerasfix.structure import Structure, entry_for, is_custom, layer_ref, structure_of
 from kerasfix.trace import Failure, Trace, clean_message, spec_of
-from kerasfix.types import DATA_EDITS, Calls, Diagnosis, Finding, Origin, to_jsonable
+from kerasfix.types import DATA_EDITS, Calls, Diagnosis, Finding, LayerTrace, Origin, to_jsonable
 
 
 def _fit_args_from_source(source: str, namespace: dict[str, Any]) -> tuple[Any, Any] | None:
@@ -227,7 +227,8 @@ def _plan_sites(faulty: list[Site], sites: list[Site]) -> dict[str, Any]:
     diag = replace(primary.exam.diagnosis, findings=tuple(findings))
     fixes = tuple(_reach(f, primary, sites) for f in result.fixes)
     return {"status": "ok", "method": primary.method, "diagnosis": to_jsonable(diag), "fixes": to_jsonable(fixes),
-            "rejected": to_jsonable(result.rejected)}
+            "rejected": to_jsonable(result.rejected),
+            "verify_by_rerun": primary.exam.context.structure.kind == "subclassed"}
 
 
 #: Names under which scripts usually keep their features and labels (checked in this order).
@@ -289,6 +290,7 @@ def _no_data_call(captured: Captured, hooks: Hooks, model: Any, namespace: dict[
     try:
         problem = problem_for(
             model, x, y, loss=compile_kwargs.get("loss"), optimizer=compile_kwargs.get("optimizer"),
+            metrics=compile_kwargs.get("metrics"),
             calls=Calls(compile=compile_origin, fit=fit_origin), usage_error=unbuilt, whole_set=whole_set,
         )
     except (TypeError, SampleError) as exc:
@@ -322,16 +324,17 @@ def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseExceptio
     failure = Failure(
         -1, layer_ref(layer), "input" if from_input else (producer.name if producer else None), specs,
         type(exc).__name__, clean_message(exc), is_custom(type(layer)), "symbolic",
+        producers=tuple(p.name for p in producers) if len(producers) == len(tensors) else (),
     )
     finding = faults.classify_failure(failure, [])
-    # The part of the graph that the failing call saw: the consumer, and its producer or the Input feeding it.
+    # The part of the graph that the failing call saw: the consumer, and the layers above it.
+    rows, above = _graph_above(tensors)
     if from_input and producer is not None:
         structure = Structure("functional", (entry_for(layer),), tuple(producer.batch_shape[1:]),
                               input_ref=layer_ref(producer))
     else:
-        entries = tuple(entry_for(lyr) for lyr in ([producer] if producer is not None else []) + [layer])
-        structure = Structure("functional", entries, None)
-    trace = Trace((), None, None, failure)
+        structure = Structure("functional", tuple(entry_for(lyr) for lyr in [*above, layer]), None)
+    trace = Trace(rows, None, None, failure)
     ctx = Context(structure, Sample(None, None, 0), loss_info(None), trace=trace)
     fixes = unverified_fixes(finding, ctx, Calls())
     diag = Diagnosis((finding,), (), failing_layer=layer.name)
@@ -339,6 +342,33 @@ def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseExceptio
         "status": "ok", "method": None, "diagnosis": to_jsonable(diag), "fixes": to_jsonable(fixes),
         "rejected": [], "trains": None, "loss": None, "verify_by_rerun": True,
     }
+
+
+def _graph_above(tensors: list[Any], limit: int = 200) -> tuple[tuple[LayerTrace, ...], list[Any]]:
+    """The layers that made ``tensors`` (walking their Keras history up to the inputs), as trace rows."""
+    import keras
+
+    rows: dict[str, LayerTrace] = {}
+    layers: list[Any] = []
+    todo = list(tensors)
+    while todo and len(rows) < limit:
+        history = getattr(todo.pop(), "_keras_history", None)
+        if history is None:
+            continue
+        op, node_index = history[0], history[1]
+        if op.name in rows or isinstance(op, keras.layers.InputLayer):
+            continue
+        nodes = getattr(op, "_inbound_nodes", [])
+        if node_index >= len(nodes):
+            continue
+        node = nodes[node_index]
+        inputs = list(node.input_tensors)
+        producers = tuple(t._keras_history[0].name for t in inputs if getattr(t, "_keras_history", None))
+        rows[op.name] = LayerTrace(layer_ref(op), tuple(spec_of(t) for t in inputs),
+                                   tuple(spec_of(t) for t in node.outputs), producers, None, is_custom(type(op)))
+        layers.append(op)
+        todo.extend(inputs)
+    return tuple(reversed(list(rows.values()))), list(reversed(layers))
 
 
 def run_plain(payload: dict[str, Any]) -> dict[str, Any]:

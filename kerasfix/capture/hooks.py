@@ -12,20 +12,63 @@ so the script goes on to show us its data.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import os
 import sys
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from kerasfix.structure import CTOR_ATTR, ORIGIN_ATTR
+from kerasfix.structure import CTOR_ATTR, LAYERS_ATTR, ORIGIN_ATTR
 from kerasfix.types import DATA_METHODS, Origin
 
 _INHERITED = object()
+
+
+@contextlib.contextmanager
+def layer_calls(model: Any) -> Iterator[list[tuple[Any, tuple[Any, ...], Any]]]:
+    """Record the layers ``model``'s ``call`` calls directly, in order: ``(layer, args, output or exception)``.
+
+    How a subclassed model is traced: its structure is its code. Installed and
+    removed here, around one call of the model, like every other hook.
+    """
+    import keras
+
+    calls: list[tuple[Any, tuple[Any, ...], Any]] = []
+    owner = keras.layers.Layer
+    saved = owner.__dict__.get("__call__", _INHERITED)
+    original = owner.__call__
+    depth = [0]
+
+    def recording(layer: Any, *args: Any, **kwargs: Any) -> Any:
+        if layer is model:
+            return original(layer, *args, **kwargs)
+        depth[0] += 1
+        direct = depth[0] == 1
+        try:
+            out = original(layer, *args, **kwargs)
+        except Exception as exc:
+            if direct:
+                calls.append((layer, args, exc))
+            raise
+        finally:
+            depth[0] -= 1
+        if direct:
+            calls.append((layer, args, out))
+        return out
+
+    owner.__call__ = recording
+    try:
+        yield calls
+    finally:
+        if saved is _INHERITED:
+            del owner.__call__
+        else:
+            owner.__call__ = saved
 
 
 class StopCapture(BaseException):
@@ -169,6 +212,10 @@ class Hooks:
                     raise
                 # Keep the unbuilt model: the script goes on to reach fit() with its data.
                 cap.build_errors.append((model, exc))
+                given = args[0] if args else kwargs.get("layers")
+                if not model._layers and isinstance(given, (list, tuple)):
+                    # It failed before taking any layer (``input_shape=(30)``): keep the ones it was given.
+                    object.__setattr__(model, LAYERS_ATTR, list(given))
             cap.models.append(weakref.ref(model))
 
         def hooked_add(model: Any, layer: Any, *args: Any, **kwargs: Any) -> None:

@@ -129,7 +129,7 @@ class Recorder:
             return
         try:
             problem = problem_for(site.model, site.x, site.y, loss=compile_kwargs.get("loss"),
-                                  optimizer=compile_kwargs.get("optimizer"),
+                                  optimizer=compile_kwargs.get("optimizer"), metrics=compile_kwargs.get("metrics"),
                                   calls=Calls(compile=compile_origin, fit=site.origin), trained_shape=trained)
             site.problem, site.exam = problem, examine(problem)
         except (TypeError, SampleError) as exc:

@@ -45,9 +45,11 @@ def detail_type(kind: Kind | str) -> type[Detail]:
     return entry(kind).detail
 
 
-def detectors(stage: Stage) -> Iterator[Detector]:
-    """The detectors of one stage, in catalogue order."""
+def detectors(stage: Stage, family: Family | None = None) -> Iterator[Detector]:
+    """The detectors of one stage (of one family), in catalogue order."""
     for e in CATALOGUE:
+        if family is not None and e.family is not family:
+            continue
         for d in e.detectors:
             if d.stage is stage:
                 yield d

@@ -52,6 +52,10 @@ class Context:
     usage_error: str | None = None
     #: Where the data was given to the model (the ``fit``/``predict``… call), when known.
     call: Origin | None = None
+    #: The metrics ``compile`` was given, by name.
+    metrics: tuple[str, ...] = ()
+    #: One output of several (its own labels and loss): the compile loss is not this head's alone.
+    head_of_many: bool = False
 
     def entry(self, name: str | None) -> LayerEntry | None:
         """The structure's entry for a layer name (None for ``input``/``labels``/unknown)."""

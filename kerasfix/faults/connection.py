@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -216,13 +216,40 @@ class RankDetail(Detail):
     (a Dense on a sequence or image, found against the loss).
     """
 
-    at: Literal["input", "output"]
+    at: Literal["input", "output", "merge"]
     expected_rank: int
     bound: Bound
     actual_rank: int
+    #: For a merge: the input whose branch has the extra axes.
+    branch: int | None = None
+
+
+_RANK_MERGES = frozenset({"Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot"})
+
+
+def _classify_merge(failure: Failure) -> Finding | None:
+    """A merge of branches of different ranks: the branch that kept its spatial or time axes."""
+    consumer, specs = failure.layer, failure.inputs
+    if consumer.class_name not in _RANK_MERGES or len(specs) < 2 or len({s.rank for s in specs}) < 2:
+        return None
+    low = min(s.rank for s in specs)
+    branch = max(range(len(specs)), key=lambda i: specs[i].rank)
+    names = failure.producers if len(failure.producers) == len(specs) else tuple("?" for _ in specs)
+    parts = ", ".join(f"{s} from {p}" for s, p in zip(specs, names, strict=True))
+    return finding(
+        Kind.RANK_MISMATCH,
+        f"{consumer.name} ({consumer.class_name}) merges {parts}: the {names[branch]} branch keeps "
+        f"{specs[branch].rank - low} more axes than the others; reduce it to one vector per sample before the merge",
+        RankDetail("merge", low, "exact", specs[branch].rank, branch),
+        layer=consumer.name, producer=names[branch], expected=f"rank {low} on every input",
+        actual=str(specs[branch]), origin=consumer.origin,
+    )
 
 
 def classify_rank(failure: Failure, classes: Sequence[str]) -> Finding | None:
+    merged = _classify_merge(failure)
+    if merged is not None:
+        return merged
     ndim = _ndim(failure)
     if ndim is None:
         return None
@@ -311,9 +338,32 @@ def detect_rank_silent(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     return _rank_output(Kind.RANK_SILENT, ctx)
 
 
+def _branch_candidates(f: Finding, d: RankDetail, ctx: Context) -> list[tuple[Edit, ...]]:
+    """Flatten the branch with extra axes: before the first Dense applied to its feature maps (a tower that
+    meant to flatten first), else right before the merge, on that input only."""
+    consumer = ctx.entry(f.layer)
+    rows = {r.layer.name: r for r in ctx.trace.rows} if ctx.trace is not None else {}
+    if consumer is None or d.branch is None:
+        return []
+    node, first_dense = rows.get(f.producer or ""), None
+    seen = 0
+    while node is not None and node.inputs and seen < 100:
+        if node.inputs[0].rank <= d.expected_rank:
+            break
+        if node.layer.class_name == "Dense":
+            first_dense = node
+        node = rows.get(node.producers[0]) if len(node.producers) == 1 else None
+        seen += 1
+    if first_dense is not None:
+        return [(InsertLayer(first_dense.layer, LayerSpec("Flatten")),)]
+    return [(InsertLayer(consumer.ref, LayerSpec("Flatten"), d.branch),)]
+
+
 def rank_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
     """Add the axes a layer needs, or reduce to one vector per sample before the consumer."""
     assert isinstance(f.detail, RankDetail)
+    if f.detail.at == "merge":
+        return _branch_candidates(f, f.detail, ctx)
     s = ctx.structure
     consumer = ctx.entry(f.layer)
     produced = _producer_spec(f, ctx)
@@ -324,7 +374,10 @@ def rank_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, 
     out: list[tuple[Edit, ...]] = []
     if d.at == "input" and produced.rank < d.expected_rank:
         if producer is not None and producer.cls.__name__ in RECURRENT and not producer.get("return_sequences", False):
-            out.append((_set(producer, "return_sequences", True),))
+            same_call = producer.ref.origin is not None and producer.ref.origin == consumer.ref.origin
+            seq = _set(producer, "return_sequences", True)
+            # Stacked in a loop (one source line makes them all): all but the last return sequences.
+            out.append((replace(seq, except_last=True) if same_call else seq,))
         extra = (1,) * (d.expected_rank - produced.rank)
         target: Shape = (*produced.shape[1:], *extra)
         known = all(dim is not None for dim in target)
@@ -333,10 +386,14 @@ def rank_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, 
         if known:
             out.append((InsertLayer(consumer.ref, LayerSpec("Reshape", (("target_shape", target),))),))
         return out
-    # Too many axes: reduce to one vector per sample before the consumer.
+    # Too many axes: a recurrent layer that returns the whole sequence was meant to return its last step;
+    # otherwise reduce to one vector per sample before the consumer.
+    if producer is not None and producer.cls.__name__ in RECURRENT and producer.get("return_sequences", False):
+        out.append((_set(producer, "return_sequences", False),))
     gap = {3: "GlobalAveragePooling1D", 4: "GlobalAveragePooling2D", 5: "GlobalAveragePooling3D"}.get(produced.rank)
     sequence_like = producer is not None and producer.cls.__name__ in (RECURRENT | {"Embedding", "Conv1D", "MaxPooling1D"})
-    order = [gap, "Flatten"] if sequence_like else ["Flatten", gap]
+    # Averaging over a single channel leaves one number per sample: keep the information (Flatten).
+    order = [gap, "Flatten"] if sequence_like and produced.shape[-1] != 1 else ["Flatten", gap]
     first = bool(s.layers) and s.layers[0].name == consumer.name
     for cls_name in order:
         if cls_name is None:

@@ -150,7 +150,25 @@ def _transposed(ctx: Context) -> bool:
 # data_shape_mismatch
 
 
-DataShapeCause = Literal["missing_batch_axis", "transposed", "list_input", "cardinality", "not_like_training"]
+DataShapeCause = Literal["missing_batch_axis", "transposed", "list_input", "cardinality", "not_like_training",
+                         "channels_first"]
+
+#: Layers that read images with a channel axis (last, unless ``data_format="channels_first"``).
+_IMAGE_LAYERS = frozenset({"Conv2D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose", "MaxPooling2D",
+                           "AveragePooling2D"})
+
+
+def _channels_first(ctx: Context) -> str | None:
+    """Images laid out (channels, height, width) for a model that reads channels last: the first image layer."""
+    data, declared = ctx.data_shape, ctx.structure.input_shape
+    if data is None or len(data) != 3 or data[0] not in (1, 3, 4) or not all(d is not None and d > 4 for d in data[1:]):
+        return None
+    if declared is not None and not compatible(declared, data):
+        return None
+    first = next((e for e in ctx.structure.layers if e.cls.__name__ in _IMAGE_LAYERS), None)
+    if first is None or (first.get("data_format") or "channels_last") != "channels_last":
+        return None
+    return first.name
 
 
 @dataclass(frozen=True)
@@ -214,6 +232,16 @@ def detect_data_shape(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
             DataShapeDetail("cardinality", declared, data), expected=f"{ctx.label_rows} samples",
             actual=f"{ctx.full_rows} samples", **where,  # type: ignore[arg-type]
         )]
+    image_layer = _channels_first(ctx)
+    if image_layer is not None and data is not None:
+        c, h, w = data
+        return [finding(
+            Kind.DATA_SHAPE_MISMATCH,
+            f"the images are channels-first ({c} channel{'s' if c != 1 else ''} of {h}x{w}) but {image_layer} reads "
+            f"the last axis as channels (data_format='channels_last'): it sees {c}x{h} images with {w} channels",
+            DataShapeDetail("channels_first", declared, data), expected=render_shape((None, h, w, c)),
+            actual=render_shape((None, c, h, w)), **where,  # type: ignore[arg-type]
+        )]
     trained = ctx.trained_shape
     if trained is not None and data is not None and not compatible(trained, data):
         return [finding(
@@ -235,6 +263,13 @@ def data_shape_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[
         return [(ReshapeData("x", "add_batch", calls.fit),)]
     if cause == "list_input":
         return [(ReshapeData("x", "to_array", calls.fit),)]
+    if cause == "channels_first" and f.detail.data is not None:
+        c, h, w = f.detail.data
+        move: tuple[Edit, ...] = (ReshapeData("x", "channels_last", calls.fit),)
+        ref = ctx.structure.input_ref
+        if ctx.structure.input_shape is not None and ref is not None:
+            move += (SetInputShape(ref, (h, w, c)),)
+        return [move]
     return []  # lengths or preparation that differ: which side is right is the user's call
 
 
@@ -263,7 +298,7 @@ DATA_SHAPE = Entry(
 class InputShapeDetail(Detail):
     """The declared input disagrees with the data (or cannot size the weights)."""
 
-    cause: Literal["batch_axis_included", "mismatch", "undefined_axis"]
+    cause: Literal["batch_axis_included", "mismatch", "undefined_axis", "not_a_tuple"]
     declared: Shape | None
     data: Shape | None
     #: For a multi-input model: which ``Input``.
@@ -286,6 +321,14 @@ def detect_input_shape(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
                 ))
         return out
     declared, data, declared_by = s.input_shape, ctx.data_shape, s.input_ref
+    if s.input_not_tuple and declared is not None and declared_by is not None:
+        return [finding(
+            Kind.WRONG_INPUT_SHAPE,
+            f"input_shape=({declared[0]}) is the number {declared[0]}, not a shape: a one-element tuple needs a comma, "
+            f"({declared[0]},)", InputShapeDetail("not_a_tuple", declared, data),
+            layer=declared_by.name, producer="input", expected=f"({declared[0]},)", actual=f"({declared[0]})",
+            origin=declared_by.origin,
+        )]
     if declared is None or data is None or compatible(declared, data):
         return []
     if _one_unbatched_sample(ctx) or _transposed(ctx) or any(f.kind is Kind.DATA_SHAPE_MISMATCH for f in found):
@@ -329,6 +372,8 @@ def input_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit,
                 return [(SetInputShape(ref, tuple(int(d) for d in np.shape(arr)[1:])),)]
         return []
     target = s.input_ref or (s.layers[0].ref if s.layers else None)
+    if isinstance(f.detail, InputShapeDetail) and f.detail.cause == "not_a_tuple" and f.detail.declared and target:
+        return [(SetInputShape(target, f.detail.declared),)]
     if ctx.data_shape is None or target is None:
         return []
     return [(SetInputShape(target, ctx.data_shape),)]

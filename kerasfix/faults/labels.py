@@ -28,6 +28,7 @@ from kerasfix.types import (
     Edit,
     EncodeLabels,
     Finding,
+    ReplaceMetric,
     SetCompileArgument,
     SetLayerArgument,
     Severity,
@@ -149,12 +150,12 @@ def loss_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, 
     name = ctx.loss.name
     if labels is None or out_entry is None:
         return [(_loss(SPARSE_CE, calls),), (_loss(CATEGORICAL_CE, calls),)]
-    act = out_entry.get("activation")
+    act = out_entry.activation
     softmax = () if act == "softmax" else (_set(out_entry, "activation", "softmax"),)
     if name == SPARSE_CE and labels.encoding == "one_hot":
-        return [(_loss(CATEGORICAL_CE, calls),), (EncodeLabels("argmax", calls.fit),)]
+        return [(_loss(CATEGORICAL_CE, calls), *_metrics_for("one_hot", ctx, calls)), (EncodeLabels("argmax", calls.fit),)]
     if name == CATEGORICAL_CE and labels.encoding == "sparse":
-        return [(_loss(SPARSE_CE, calls),), (EncodeLabels("one_hot", calls.fit),)]
+        return [(_loss(SPARSE_CE, calls), *_metrics_for("sparse", ctx, calls)), (EncodeLabels("one_hot", calls.fit),)]
     if name == BINARY_CE and labels.encoding == "sparse":
         n = labels.n_classes or 2
         units = out_entry.get("units")
@@ -170,6 +171,19 @@ def loss_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, 
     if labels.encoding == "one_hot":
         return [(_loss(CATEGORICAL_CE, calls), *softmax)]
     return []
+
+
+#: Accuracy-style metrics that read one-hot labels, and their counterparts for integer ids.
+_ONE_HOT_METRICS = {"categorical_accuracy": "sparse_categorical_accuracy",
+                    "top_k_categorical_accuracy": "sparse_top_k_categorical_accuracy",
+                    "categorical_crossentropy": "sparse_categorical_crossentropy"}
+_ID_METRICS = {v: k for k, v in _ONE_HOT_METRICS.items()}
+
+
+def _metrics_for(encoding: str, ctx: Context, calls: Calls) -> tuple[Edit, ...]:
+    """The metrics that read labels the way ``encoding`` has them (metrics follow the loss)."""
+    table = _ONE_HOT_METRICS if encoding == "sparse" else _ID_METRICS
+    return tuple(ReplaceMetric(m, table[m], calls.compile) for m in ctx.metrics if m in table)
 
 
 LOSS_LABEL = Entry(
@@ -263,7 +277,7 @@ def units_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit,
     cands: list[tuple[Edit, ...]] = []
     n = labels.n_classes
     needed = int(labels.max_label or 0) + 1
-    act = out_entry.get("activation")
+    act = out_entry.activation
     if not labels.contiguous_from_zero:
         encode: tuple[Edit, ...] = (EncodeLabels("label_encoder", calls.fit),)
         units = out_entry.get("units")
@@ -294,6 +308,94 @@ UNITS = Entry(
 
 
 # ---------------------------------------------------------------------------
+# output_range
+
+RangeCause = Literal["bounded_regression", "unbounded_probability", "softmax_multilabel"]
+#: Output activations and the values they can take.
+_BOUNDS: dict[str, tuple[float, float]] = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "tanh": (-1.0, 1.0),
+                                           "hard_sigmoid": (0.0, 1.0)}
+_UNBOUNDED = frozenset({"linear", "relu", "elu", "selu", "gelu", "leaky_relu", "softplus", "swish", "silu", "tanh"})
+
+
+@dataclass(frozen=True)
+class RangeDetail(Detail):
+    """The output activation cannot produce what the targets are (or what the loss reads)."""
+
+    cause: RangeCause
+    activation: str | None
+    low: float | None
+    high: float | None
+
+
+def detect_range(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
+    head = _head(ctx)
+    if head is None or ctx.labels is None or any(f.kind is Kind.LOSS_LABEL_MISMATCH for f in found):
+        return []
+    out_layer, units = head
+    labels, loss, act = ctx.labels, ctx.loss, ctx.output_activation
+    lo, hi = labels.min_label, labels.max_label
+
+    def add(cause: RangeCause, message: str, expected: str, actual: str) -> list[Finding]:
+        detail = RangeDetail(cause, act, lo, hi)
+        return [_label_finding(ctx, Kind.OUTPUT_RANGE, message, detail, expected, actual, WARNING)]
+
+    numeric = labels.encoding == "continuous" or (labels.encoding == "sparse" and (labels.n_classes or 0) > 2)
+    if loss.is_regression and numeric and act in _BOUNDS and lo is not None and hi is not None:
+        low, high = _BOUNDS[act]
+        if lo < low or hi > high or (act == "softmax" and units == 1):
+            return add("bounded_regression",
+                       f"{out_layer.name} applies {act}, whose outputs lie in [{low:g}, {high:g}]"
+                       + (" (on one unit: always 1.0)" if act == "softmax" and units == 1 else "")
+                       + f", but the targets range {lo:g}..{hi:g}: the model can never predict them",
+                       "linear output (no activation)", f"{act} output")
+    if labels.encoding == "multilabel" and act == "softmax":
+        return add("softmax_multilabel",
+                   f"{out_layer.name} applies softmax over {units} outputs, which sum to 1, but the targets have "
+                   "several 1s per row (multi-label): each output needs its own sigmoid",
+                   "sigmoid (with binary_crossentropy)", "softmax")
+    binary_targets = (labels.encoding == "sparse" and lo is not None and lo >= 0 and hi is not None and hi <= 1) \
+        or labels.encoding == "multilabel"
+    if loss.name == BINARY_CE and not loss.from_logits and binary_targets and act in _UNBOUNDED:
+        return add("unbounded_probability",
+                   f"{out_layer.name} applies {act}, whose outputs are not probabilities, but binary_crossentropy "
+                   "reads them as probabilities (from_logits=False)", "sigmoid", str(act))
+    return []
+
+
+def range_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
+    assert isinstance(f.detail, RangeDetail)
+    out_entry = ctx.output_entry(f)
+    if out_entry is None:
+        return []
+    cause = f.detail.cause
+    if cause == "bounded_regression":
+        return [(_set(out_entry, "activation", "linear"),)]
+    if cause == "softmax_multilabel":
+        edits: tuple[Edit, ...] = (_set(out_entry, "activation", "sigmoid"),)
+        return [edits if ctx.loss.name == BINARY_CE else (*edits, _loss(BINARY_CE, calls))]
+    return [(_set(out_entry, "activation", "sigmoid"),)]
+
+
+OUTPUT_RANGE = Entry(
+    Kind.OUTPUT_RANGE, Family.LABELS, RangeDetail,
+    summary="the output activation cannot produce the targets: sigmoid on prices, relu under binary cross-entropy, "
+            "softmax over multi-label targets",
+    explanation=(
+        "A sigmoid output lies in (0, 1): on house prices in the hundreds it can never be right, and the loss "
+        "stalls. binary_crossentropy reads the output as a probability: a relu or linear output is not one. "
+        "Softmax makes the outputs sum to 1: with several correct labels per row each output needs its own "
+        "sigmoid. Keras trains all of these without a word."
+    ),
+    before="layers.Dense(1, activation='sigmoid')  # targets: prices 50..500, loss='mse'",
+    after="layers.Dense(1)  # a linear output for a regression",
+    fix="the activation that can produce the targets (review)",
+    applicability=Applicability.REVIEW,
+    detectors=(Detector(Stage.MODEL, detect_range),),
+    candidates=range_candidates,
+)
+
+
+# ---------------------------------------------------------------------------
 # activation_loss_mismatch
 
 
@@ -317,8 +419,8 @@ def detect_activation(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     head = _head(ctx)
     if head is None or ctx.labels is None:
         return []
-    if any(f.kind in (Kind.LOSS_LABEL_MISMATCH, Kind.UNITS_MISMATCH) for f in found):
-        return []  # judged once the loss and units fit
+    if any(f.kind in (Kind.LOSS_LABEL_MISMATCH, Kind.UNITS_MISMATCH, Kind.OUTPUT_RANGE) for f in found):
+        return []  # judged once the loss, units and output range fit
     out_layer, units = head
     labels, loss, act = ctx.labels, ctx.loss, ctx.output_activation
     name = out_layer.name
@@ -379,6 +481,58 @@ ACTIVATION = Entry(
 )
 
 
-ENTRIES = (LOSS_LABEL, UNITS, ACTIVATION)
+# ---------------------------------------------------------------------------
+# metric_mismatch
 
-__all__ = ["ActivationDetail", "ENTRIES", "LossLabelDetail", "UnitsDetail"]
+
+@dataclass(frozen=True)
+class MetricDetail(Detail):
+    """A metric that reads the labels in another encoding than they have (it reports nonsense)."""
+
+    metric: str
+    encoding: str
+
+
+def detect_metric(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
+    labels = ctx.labels
+    if labels is None or ctx.output_layer is None or labels.encoding not in ("sparse", "one_hot"):
+        return []
+    if any(f.kind is Kind.LOSS_LABEL_MISMATCH for f in found):
+        return []  # the loss fix brings its metrics along
+    wrong = _ONE_HOT_METRICS if labels.encoding == "sparse" else _ID_METRICS
+    what = "integer class ids" if labels.encoding == "sparse" else "one-hot labels"
+    return [
+        _label_finding(ctx, Kind.METRIC_MISMATCH,
+                       f"the metric {m} reads the labels as {'one-hot' if labels.encoding == 'sparse' else 'integer ids'}"
+                       f" but they are {what}: it reports nonsense (training itself is unaffected)",
+                       MetricDetail(m, labels.encoding), wrong[m], m, WARNING)
+        for m in ctx.metrics if m in wrong
+    ]
+
+
+def metric_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
+    assert isinstance(f.detail, MetricDetail)
+    table = _ONE_HOT_METRICS if f.detail.encoding == "sparse" else _ID_METRICS
+    return [(ReplaceMetric(f.detail.metric, table[f.detail.metric], calls.compile),)]
+
+
+METRIC = Entry(
+    Kind.METRIC_MISMATCH, Family.LABELS, MetricDetail,
+    summary="a metric that reads the labels in another encoding: categorical_accuracy on integer class ids",
+    explanation=(
+        "`categorical_accuracy` compares the argmax of one-hot labels with the argmax of the output; on integer "
+        "class ids it compares nonsense and reports ~1/k while the model may be nearly perfect. Switching the loss "
+        "to the sparse one and leaving the metric behind does exactly this."
+    ),
+    before='model.compile(loss="sparse_categorical_crossentropy", metrics=["categorical_accuracy"])',
+    after='model.compile(loss="sparse_categorical_crossentropy", metrics=["sparse_categorical_accuracy"])',
+    fix="the metric for the labels' encoding (safe: training is unchanged)",
+    applicability=Applicability.SAFE,
+    detectors=(Detector(Stage.MODEL, detect_metric),),
+    candidates=metric_candidates,
+)
+
+
+ENTRIES = (LOSS_LABEL, UNITS, OUTPUT_RANGE, ACTIVATION, METRIC)
+
+__all__ = ["ActivationDetail", "ENTRIES", "LossLabelDetail", "MetricDetail", "RangeDetail", "UnitsDetail"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from kerasfix.rewrite.errors import RewriteError
-from kerasfix.rewrite.render import has_literal, literal_expr
+from kerasfix.rewrite.render import has_literal, literal_expr, same_code
 from kerasfix.rewrite.seq import Carried, Seq
 from kerasfix.types import LiteralValue, render_literal
 
@@ -34,18 +34,20 @@ def positional_index(seq: Seq[cst.Arg], position: int) -> int | None:
     return None
 
 
-def _replace(seq: Seq[cst.Arg], index: int, value: LiteralValue, keyword: str | None = None) -> bool:
+def _replace(seq: Seq[cst.Arg], index: int, value: LiteralValue, keyword: str | None = None,
+             code: str | None = None) -> bool:
     arg = seq.items[index]
-    if keyword is None and has_literal(arg.value, value):
+    new = cst.parse_expression(code) if code is not None else literal_expr(value)
+    if keyword is None and (same_code(arg.value, new) if code is not None else has_literal(arg.value, value)):
         return False
-    changes: dict[str, object] = {"value": literal_expr(value)}
+    changes: dict[str, object] = {"value": new}
     if keyword is not None:
         changes["keyword"] = cst.Name(keyword)
     seq.items[index] = arg.with_changes(**changes)
     return True
 
 
-def _append_keyword(seq: Seq[cst.Arg], name: str, value: LiteralValue) -> bool:
+def _append_keyword(seq: Seq[cst.Arg], name: str, value: LiteralValue, code: str | None = None) -> bool:
     if any(arg.star == "**" for arg in seq.items):
         raise RewriteError(
             f"Cannot add {name}={render_literal(value)} to a call that passes **kwargs, which may set it."
@@ -54,19 +56,24 @@ def _append_keyword(seq: Seq[cst.Arg], name: str, value: LiteralValue) -> bool:
     equal = next((a.equal for a in seq.items if isinstance(a.equal, cst.AssignEqual)), None)
     if equal is None:
         equal = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
-    arg = cst.Arg(value=literal_expr(value), keyword=cst.Name(name), equal=equal.deep_clone())
+    new = cst.parse_expression(code) if code is not None else literal_expr(value)
+    arg = cst.Arg(value=new, keyword=cst.Name(name), equal=equal.deep_clone())
     seq.insert(len(seq.items), Carried(arg))
     return True
 
 
-def set_argument(seq: Seq[cst.Arg], name: str, value: LiteralValue, position: int | None = None) -> bool:
-    """Replace the positional argument at ``position`` or keyword ``name``, else append ``name=value``."""
+def set_argument(seq: Seq[cst.Arg], name: str, value: LiteralValue, position: int | None = None,
+                 code: str | None = None) -> bool:
+    """Replace the positional argument at ``position`` or keyword ``name``, else append ``name=value``.
+
+    ``code``, when given, is the source to write instead of the literal (an expression).
+    """
     index = positional_index(seq, position) if position is not None else None
     if index is None:
         index = keyword_index(seq, name)
     if index is not None:
-        return _replace(seq, index, value)
-    return _append_keyword(seq, name, value)
+        return _replace(seq, index, value, code=code)
+    return _append_keyword(seq, name, value, code)
 
 
 def remove_argument(seq: Seq[cst.Arg], name: str, position: int | None = None) -> bool:

@@ -42,7 +42,19 @@ class CalleeSite:
     outer: cst.Call
 
 
-Site = ListSite | AddSite | CalleeSite
+@dataclass(frozen=True)
+class AttributeSite:
+    """The layer is made in a subclassed model's ``__init__`` (``self.d1 = Dense(128)``) and used in its
+    ``call`` (``x = self.d1(x)``)."""
+
+    block: Block
+    statement: cst.SimpleStatementLine
+    owner: str  # ``self``
+    attribute: str  # ``d1``
+    cls: cst.ClassDef
+
+
+Site = ListSite | AddSite | CalleeSite | AttributeSite
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -126,7 +138,26 @@ class SourceIndex:
                 return add_site
         if isinstance(parent, cst.Call) and parent.func is call:
             return CalleeSite(parent)
+        if isinstance(parent, cst.Assign):
+            return self._attribute_site(parent)
         return None
+
+    def _attribute_site(self, assign: cst.Assign) -> AttributeSite | None:
+        if len(assign.targets) != 1:
+            return None
+        target = assign.targets[0].target
+        if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
+            return None
+        line = self.parent(assign)
+        block = self.parent(line) if isinstance(line, cst.SimpleStatementLine) else None
+        if not isinstance(line, cst.SimpleStatementLine) or not isinstance(block, (cst.Module, cst.IndentedBlock)):
+            return None
+        current: cst.CSTNode | None = block
+        while current is not None and not isinstance(current, cst.ClassDef):
+            current = self.parent(current)
+        if not isinstance(current, cst.ClassDef):
+            return None
+        return AttributeSite(block, line, target.value.value, target.attr.value, current)
 
     def _add_site(self, arg: cst.Arg) -> AddSite | None:
         add = self.parent(arg)
@@ -148,12 +179,16 @@ class SourceIndex:
 
     def in_loop(self, node: cst.CSTNode) -> bool:
         """Whether ``node`` runs once per iteration of a loop in its function (or module)."""
+        return self.enclosing_loop(node) is not None
+
+    def enclosing_loop(self, node: cst.CSTNode) -> cst.For | cst.While | None:
+        """The innermost loop ``node`` runs in, within its function (or module)."""
         current = self.parent(node)
         while current is not None and not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             if isinstance(current, (cst.For, cst.While)):
-                return True
+                return current
             current = self.parent(current)
-        return False
+        return None
 
     def statement_of(self, node: cst.CSTNode) -> tuple[Block, cst.BaseStatement] | None:
         """The statement holding ``node`` and the block that statement is directly in."""

@@ -190,7 +190,7 @@ def _find_placeholder(tree: cst.CSTNode) -> cst.Name:
 
 #: Methods and functions whose first operand is the data our templates wrap.
 _RECEIVER_METHODS = frozenset({"astype", "argmax", "reshape"})
-_ARGUMENT_FUNCTIONS = frozenset({"fit_transform", "transform", "expand_dims", "to_categorical", "array"})
+_ARGUMENT_FUNCTIONS = frozenset({"fit_transform", "transform", "expand_dims", "to_categorical", "array", "moveaxis"})
 
 
 def unwrap(expr: cst.BaseExpression) -> cst.BaseExpression | None:

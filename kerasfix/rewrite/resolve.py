@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from functools import partial
+from typing import cast
 
 import libcst as cst
 
@@ -25,7 +27,7 @@ from kerasfix.rewrite.imports import (
     numpy_name,
     to_categorical_name,
 )
-from kerasfix.rewrite.locate import AddSite, Block, CalleeSite, ListSite, Site, SourceIndex
+from kerasfix.rewrite.locate import AddSite, AttributeSite, Block, CalleeSite, ListSite, Site, SourceIndex
 from kerasfix.rewrite.ops import (
     ArgOp,
     InsertItem,
@@ -57,6 +59,7 @@ from kerasfix.types import (
     MoveLayer,
     Origin,
     RemoveLayerArgument,
+    ReplaceMetric,
     ReshapeData,
     SetCompileArgument,
     SetInputShape,
@@ -120,12 +123,14 @@ class _Planner:
     def add(self, edit: Edit) -> None:
         if isinstance(edit, InsertLayer):
             call = self._layer(edit.before)
-            self._insert_before(call, edit.before, edit.layer)
+            self._insert_before(call, edit.before, edit.layer, edit.input_index)
         elif isinstance(edit, MoveLayer):
             self._move(edit)
         elif isinstance(edit, SetLayerArgument):
             call = self._layer(edit.layer)
-            self._arg_op(call, partial(set_argument, name=edit.name, value=edit.value, position=edit.position))
+            code = self._all_but_last(call, edit) if edit.except_last else None
+            self._arg_op(call, partial(set_argument, name=edit.name, value=edit.value, position=edit.position,
+                                       code=code))
         elif isinstance(edit, RemoveLayerArgument):
             call = self._layer(edit.layer)
             self._arg_op(call, partial(remove_argument, name=edit.name, position=edit.position))
@@ -135,6 +140,8 @@ class _Planner:
             call = self.index.call_at(edit.call, "the compile() call", frozenset({"compile"}))
             position = COMPILE_POSITIONS.get(edit.name)
             self._arg_op(call, partial(set_argument, name=edit.name, value=edit.value, position=position))
+        elif isinstance(edit, ReplaceMetric):
+            self._replace_metric(edit)
         elif isinstance(edit, (CastData, EncodeLabels, ReshapeData)):
             self._data(edit)
         else:  # pragma: no cover - the Edit union is closed
@@ -152,7 +159,7 @@ class _Planner:
     def _arg_op(self, call: cst.Call, change: partial[bool]) -> None:
         self.plan.args.setdefault(call, []).append(ArgOp(change))
 
-    def _insert_before(self, call: cst.Call, ref: LayerRef, spec: LayerSpec) -> None:
+    def _insert_before(self, call: cst.Call, ref: LayerRef, spec: LayerSpec, input_index: int | None = None) -> None:
         site = self.index.site_of(call)
         named = layer_constructor(self.table, call.func, spec.class_name)
 
@@ -171,7 +178,16 @@ class _Planner:
             op = InsertItem(site.element, make_layer, present, named.imports)
             self.plan.items.setdefault(site.container, []).append(op)
         elif isinstance(site, AddSite):
-            self._not_in_loop(site, ref)
+            block, anchor = site.block, cast(cst.BaseStatement, site.statement)
+            loop = self.index.enclosing_loop(site.statement)
+            if loop is not None and _first_in_body(loop, site.statement):
+                # The layer is the first the loop adds (its first iteration's): the new layer goes before the loop.
+                found = self.index.statement_of(loop)
+                if found is None:
+                    raise RewriteError(f"Cannot place {spec} before the loop that adds '{ref.name}'.")
+                block, anchor = found
+            else:
+                self._not_in_loop(site, ref)
             receiver = self.index.code(site.receiver)
 
             def make_statement() -> cst.SimpleStatementLine:
@@ -182,11 +198,16 @@ class _Planner:
                 layer = added_layer(statement, receiver)
                 return layer is not None and present(layer)
 
-            self.plan.statements.setdefault(site.block, []).append(
-                InsertStatement(site.statement, False, make_statement, statement_present, named.imports)
+            self.plan.statements.setdefault(block, []).append(
+                InsertStatement(anchor, False, make_statement, statement_present, named.imports)
             )
         elif isinstance(site, CalleeSite):
             target = _first_input(site.outer)
+            if target is not None and input_index is not None:
+                # One branch of a merge: ``Concatenate()([x, t])`` → ``Concatenate()([Flatten()(x), t])``.
+                if not isinstance(target, (cst.List, cst.Tuple)) or input_index >= len(target.elements):
+                    raise RewriteError(f"Cannot find input {input_index + 1} of layer '{ref.name}' in its call.")
+                target = target.elements[input_index].value
             if target is None:
                 raise RewriteError(f"Cannot insert {spec} before layer '{ref.name}': its call passes no input.")
 
@@ -197,11 +218,68 @@ class _Planner:
                 return isinstance(expr, cst.Call) and present(expr.func)
 
             self.plan.wraps.setdefault(target, []).append(Wrap(wrap, wrapped, named.imports))
+        elif isinstance(site, AttributeSite):
+            self._insert_attribute(site, ref, spec, named, make_layer, present)
         else:
             raise RewriteError(
                 f"Cannot insert {spec} before layer '{ref.name}': it is not written directly in a Sequential"
-                " list, in a .add() statement of its own, or called on the spot in functional code."
+                " list, in a .add() statement of its own, called on the spot in functional code, or made in a"
+                " subclassed model's __init__."
             )
+
+    def _insert_attribute(
+        self, site: AttributeSite, ref: LayerRef, spec: LayerSpec, named: Named,
+        make_layer: Callable[[], cst.Call], present: Callable[[cst.BaseExpression], bool],
+    ) -> None:
+        """A subclassed model: ``self.flatten = Flatten()`` made right before the consumer in ``__init__``, and
+        the consumer's input wrapped in ``call()``: ``self.d1(x)`` → ``self.d1(self.flatten(x))``."""
+        owner = site.owner
+        uses = [node for node in _calls_of_attribute(site.cls, owner, site.attribute) if node.args]
+        if not uses:
+            raise RewriteError(f"Cannot find where '{ref.name}' ({owner}.{site.attribute}) is called in the model.")
+        taken = _attributes_of(site.cls, owner)
+        attribute, n = _snake_case(spec.class_name), 1
+        while attribute in taken:
+            n += 1
+            attribute = f"{_snake_case(spec.class_name)}_{n}"
+        text = f"{owner}.{attribute} = {code_of(make_layer())}\n"
+        new = cst.parse_statement(text)
+
+        def make() -> cst.SimpleStatementLine:
+            return cst.ensure_type(cst.parse_statement(text), cst.SimpleStatementLine)
+
+        def same(statement: cst.BaseStatement) -> bool:
+            return same_code(statement, new)
+
+        self.plan.statements.setdefault(site.block, []).append(
+            InsertStatement(site.statement, False, make, same, named.imports))
+        for use in uses:
+            def wrap(expr: cst.BaseExpression) -> cst.BaseExpression:
+                return cst.Call(func=cst.parse_expression(f"{owner}.{attribute}"), args=[cst.Arg(expr)])
+
+            def wrapped(expr: cst.BaseExpression) -> bool:
+                return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+                    expr.func.attr.value == attribute
+
+            self.plan.wraps.setdefault(use.args[0].value, []).append(Wrap(wrap, wrapped))
+
+    def _all_but_last(self, call: cst.Call, edit: SetLayerArgument) -> str:
+        """``i < n - 1`` for a layer made in ``for i in range(n)`` (or ``enumerate(seq)``): true for all but the
+        last layer the loop makes, written with the loop's own names."""
+        loop = self.index.enclosing_loop(call)
+        if not isinstance(loop, cst.For) or not isinstance(loop.iter, cst.Call):
+            raise RewriteError(f"Cannot set {edit.name} on all but the last '{edit.layer.name}': no loop over a range.")
+        func, args = callee_name(loop.iter.func), [a for a in loop.iter.args if a.keyword is None]
+        value = render_literal(edit.value)
+        if func == "range" and 1 <= len(args) <= 2 and isinstance(loop.target, cst.Name):
+            stop = code_of(args[-1].value)
+            test = f"{loop.target.value} < {stop} - 1"
+        elif (func == "enumerate" and len(args) == 1 and isinstance(loop.target, cst.Tuple)
+              and isinstance(loop.target.elements[0].value, cst.Name)):
+            test = f"{loop.target.elements[0].value.value} < len({code_of(args[0].value)}) - 1"
+        else:
+            raise RewriteError(f"Cannot set {edit.name} on all but the last '{edit.layer.name}': the loop has no index.")
+        return test if value == "True" else f"{value} if {test} else {render_literal(not edit.value)}"
 
     def _not_in_loop(self, site: AddSite, ref: LayerRef) -> None:
         # A statement added in a loop body would run once per iteration, not once.
@@ -271,6 +349,31 @@ class _Planner:
             return layer if isinstance(layer, cst.Call) else None
         return None
 
+    def _replace_metric(self, edit: ReplaceMetric) -> None:
+        """The string ``edit.old`` in ``compile(metrics=[...])`` becomes ``edit.new``, in the file's own quotes."""
+        call = self.index.call_at(edit.call, "the compile() call", frozenset({"compile"}))
+        arg = next((a for a in call.args if a.keyword is not None and a.keyword.value == "metrics"), None)
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if arg is None and len(positional) > COMPILE_POSITIONS["metrics"]:
+            arg = positional[COMPILE_POSITIONS["metrics"]]
+        if arg is None or not isinstance(arg.value, (cst.List, cst.Tuple)):
+            raise RewriteError("The compile() call does not list its metrics where kerasfix can change one.")
+        for element in arg.value.elements:
+            value = element.value
+            if isinstance(value, cst.SimpleString) and value.evaluated_value == edit.old:
+                quote = value.quote
+                new = cst.SimpleString(f"{value.prefix}{quote}{edit.new}{quote}")
+
+                def swap(expr: cst.BaseExpression, new: cst.SimpleString = new) -> cst.BaseExpression:
+                    return new
+
+                self.plan.wraps.setdefault(value, []).append(Wrap(swap, lambda e: False))
+                return
+        if any(isinstance(e.value, cst.SimpleString) and e.value.evaluated_value == edit.new
+               for e in arg.value.elements):
+            return  # already there
+        raise RewriteError(f"The metric {edit.old!r} is not a plain string in the compile() call.")
+
     # -- data ----------------------------------------------------------------
 
     def _data(self, edit: CastData | EncodeLabels | ReshapeData) -> None:
@@ -278,9 +381,10 @@ class _Planner:
             self._shared_encoder(edit)
             return
         named, wrap = self._data_template(edit)
-        self._data_at(edit.call, edit.which, named, wrap)
+        rows = _commutes_with_rows(edit)
+        done = self._data_at(edit.call, edit.which, named, wrap, rows=rows)
         for origin in edit.also:
-            self._data_at(origin, edit.which, named, wrap)
+            done = self._data_at(origin, edit.which, named, wrap, rows=rows, done=done) or done
 
     def _shared_encoder(self, edit: EncodeLabels) -> None:
         """One ``LabelEncoder`` fitted on the labels of the first call and reused for the others'
@@ -302,7 +406,7 @@ class _Planner:
 
     def _data_at(
         self, origin: Origin | None, which: str, named: Named, wrap: Template, *, prelude: str | None = None,
-        done: tuple[str, cst.BaseStatement] | None = None,
+        done: tuple[str, cst.BaseStatement] | None = None, rows: bool = False,
     ) -> tuple[str, cst.BaseStatement] | None:
         """Change the data one call passes: after the statement that last assigns it (a name), else at the call.
 
@@ -317,6 +421,10 @@ class _Planner:
         if arg is None:
             raise RewriteError(f"The {method}() call does not pass {which} as an argument kerasfix can change.")
         expr = arg.value
+        if rows and isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name):
+            # ``X[:240]``: a change that works row by row goes on ``X`` itself, so every slice of it
+            # (validation data, the test rows) gets it too.
+            expr = expr.value
         if isinstance(expr, cst.Name):
             anchor = self._last_assignment(call, expr.value)
             if anchor is not None:
@@ -373,6 +481,9 @@ class _Planner:
             if edit.how == "to_array":
                 named = numpy_name(self.table)
                 return named, template(named.code + ".array({E})")
+            if edit.how == "channels_last":
+                named = numpy_name(self.table)
+                return named, template(named.code + ".moveaxis({E}, 1, -1)")
             if edit.how == "column":
                 return Named(""), template("{E}.reshape(-1, 1)")
         raise RewriteError(f"kerasfix does not know how to write '{edit.describe()}' into source.")
@@ -409,6 +520,55 @@ class _Planner:
             if same_code(statement, new):
                 return True
         return False
+
+
+def _first_in_body(loop: cst.For | cst.While, statement: cst.BaseStatement) -> bool:
+    body = loop.body
+    return isinstance(body, cst.IndentedBlock) and bool(body.body) and body.body[0] is statement
+
+
+def _commutes_with_rows(edit: CastData | EncodeLabels | ReshapeData) -> bool:
+    """Whether the change gives the same rows whether it is made before or after taking some rows."""
+    if isinstance(edit, CastData):
+        return True
+    if isinstance(edit, EncodeLabels):
+        return edit.how in ("argmax", "one_hot")
+    return edit.how in ("channels_last", "add_channel", "column")
+
+
+def _calls_of_attribute(cls: cst.ClassDef, owner: str, attribute: str) -> list[cst.Call]:
+    """``owner.attribute(...)`` calls in the class's methods other than ``__init__`` (its ``call``)."""
+    found: list[cst.Call] = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node.name.value != "__init__"
+
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+                    func.value.value == owner and func.attr.value == attribute:
+                found.append(node)
+
+    cls.body.visit(_Find())
+    return found
+
+
+def _attributes_of(cls: cst.ClassDef, owner: str) -> set[str]:
+    """Every ``owner.<name>`` the class mentions (a new attribute must not clash)."""
+    found: set[str] = set()
+
+    class _Find(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            if isinstance(node.value, cst.Name) and node.value.value == owner:
+                found.add(node.attr.value)
+
+    cls.visit(_Find())
+    return found
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def _names_in(module: cst.Module) -> set[str]:

@@ -1,0 +1,86 @@
+"""Backend parity (issue 16): representative fixtures repaired under ``KERAS_BACKEND=jax`` as under TensorFlow.
+
+Each fixture is copied to a temporary folder and repaired by ``python -m kerasfix apply --json`` in a child
+process with ``KERAS_BACKEND=jax`` (Keras reads the backend once, at import: it cannot be switched in this
+process). The file written must be the fixture's ``.fixed.py`` byte for byte (a clean fixture: left as it was),
+and the findings and applied fixes must be those of the same file repaired here, under TensorFlow.
+
+Skipped when JAX is not installed (``pip install 'jax[cpu]'``). Cost, measured on 2 cores: see
+``bench/README.md`` ("Backends").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FIXTURES
+
+pytest.importorskip("jax", reason="JAX is not installed; pip install 'jax[cpu]' to run the backend parity tests")
+
+from kerasfix.pipeline import Options, process  # noqa: E402
+from kerasfix.types import to_jsonable  # noqa: E402
+
+#: One fixture per family that behaves differently across backends: a crash in the symbolic walk (rank), a silent
+#: fault found on the traced output (units), a data fault (string labels), a loss fault, a predict-only script and
+#: a correct script (no false alarm).
+REPRESENTATIVE = [
+    "rank_mismatch/cnn_no_flatten.py",
+    "units_mismatch/seed_5_classes.py",
+    "dtype_mismatch/string_labels.py",
+    "loss_label_mismatch/cce_int_labels.py",
+    "data_shape_mismatch/predict_single_image.py",
+    "clean/mnist_cnn.py",
+]
+
+#: Long enough for a JAX run on a loaded 2-core machine (each eager op compiles once per shape).
+TIMEOUT = 600
+
+
+def _facts(findings: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """What must not depend on the backend: not the messages, which quote each backend's own error text."""
+    return sorted(
+        (f["kind"], (f.get("origin") or {}).get("line"), f.get("layer"), f.get("producer"), f.get("severity"))
+        for f in findings
+    )
+
+
+def _apply_under(backend: str, path: Path) -> dict[str, Any]:
+    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+    env.setdefault("CUDA_VISIBLE_DEVICES", "")
+    # Run from the file's folder: ``-m`` puts the working directory first on sys.path, and the worker inherits it.
+    proc = subprocess.run([sys.executable, "-m", "kerasfix", "apply", "--json", path.name], cwd=path.parent,
+                          env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode in (0, 1), f"exit {proc.returncode} under {backend}:\n{proc.stderr[-3000:]}"
+    report = json.loads(proc.stdout)
+    assert len(report["files"]) == 1
+    return report["files"][0]
+
+
+@pytest.mark.parametrize("rel", REPRESENTATIVE, ids=lambda r: r.removesuffix(".py"))
+def test_jax_repairs_like_tensorflow(rel: str, tmp_path: Path) -> None:
+    src = FIXTURES / rel
+    fixed = src.with_name(src.stem + ".fixed.py")
+    (tmp_path / "jax").mkdir()
+    (tmp_path / "tf").mkdir()
+    on_jax, on_tf = tmp_path / "jax" / src.name, tmp_path / "tf" / src.name
+    shutil.copyfile(src, on_jax)
+    shutil.copyfile(src, on_tf)
+
+    got = _apply_under("jax", on_jax)
+    want = fixed.read_bytes() if fixed.exists() else src.read_bytes()
+    assert on_jax.read_bytes() == want, f"{got['status']}: {got['message'] or got['why_not']}"
+    assert got["status"] == ("fixed" if fixed.exists() else "clean"), got["message"] or got["why_not"]
+
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        pytest.skip("the reference run is TensorFlow's; this session's worker uses another backend")
+    ref = process(str(on_tf), Options(write=True))  # this process's warm worker: TensorFlow
+    assert on_tf.read_bytes() == want
+    assert _facts(got["findings"]) == _facts(to_jsonable(ref.findings))
+    assert got["applied"] == [f.summary for f in ref.applied]
