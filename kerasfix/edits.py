@@ -14,6 +14,7 @@ import numpy as np
 
 from kerasfix.structure import LayerEntry, Structure, build_model, new_entry, structure_of
 from kerasfix.types import (
+    AppendLayer,
     CastData,
     CompileArgs,
     Edit,
@@ -22,6 +23,7 @@ from kerasfix.types import (
     LayerRef,
     MoveLayer,
     RemoveLayerArgument,
+    ReplaceLayerClass,
     ReshapeData,
     SetCompileArgument,
     SetInputShape,
@@ -50,10 +52,14 @@ def apply_to_structure(structure: Structure, edits: Sequence[Edit]) -> Structure
     for edit in edits:
         if isinstance(edit, InsertLayer):
             s = _insert(s, edit)
+        elif isinstance(edit, AppendLayer):
+            s = _append(s, edit)
         elif isinstance(edit, MoveLayer):
             s = _move(s, edit)
         elif isinstance(edit, SetLayerArgument):
             s = _set_arg(s, edit)
+        elif isinstance(edit, ReplaceLayerClass):
+            s = _replace_class(s, edit)
         elif isinstance(edit, SetInputShape):
             s = _set_input(s, edit.shape, edit.target.name)
         elif isinstance(edit, RemoveLayerArgument):
@@ -114,6 +120,35 @@ def _insert(s: Structure, edit: InsertLayer) -> Structure:
     return replace(s, layers=tuple(layers), functional_config=config, edited=True)
 
 
+def _append(s: Structure, edit: AppendLayer) -> Structure:
+    if s.kind == "subclassed" or (s.kind != "sequential" and s.functional_config is None):
+        raise ValueError("a layer added at the end of a subclassed model is checked by running the patched script")
+    kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in edit.layer.kwargs}
+    taken = {e.name for e in s.layers}
+    entry = new_entry(edit.layer.class_name, kwargs, _inserted_name(InsertLayer(edit.after, edit.layer), taken))
+    if s.kind == "sequential":
+        return _entries(s, [*s.layers, entry])
+    assert s.functional_config is not None
+    config = copy.deepcopy(s.functional_config)
+    import keras
+
+    layer_cfg = keras.saving.serialize_keras_object(entry.make())
+    layer_cfg["name"] = entry.name
+    after = next(c for c in config["layers"] if c["name"] == edit.after.name)
+    # The new layer is called on the old output, as the old output layer was called on its own input.
+    nodes = copy.deepcopy(after["inbound_nodes"][:1])
+    for node in nodes:
+        for arg in node["args"]:
+            if isinstance(arg, dict) and arg.get("class_name") == "__keras_tensor__":
+                arg["config"]["keras_history"] = [edit.after.name, 0, 0]
+    layer_cfg["inbound_nodes"] = nodes
+    config["layers"].append(layer_cfg)
+    outs = config.get("output_layers")
+    one = [entry.name, 0, 0]
+    config["output_layers"] = one if outs and isinstance(outs[0], str) else [one]
+    return replace(s, layers=(*s.layers, entry), functional_config=config, edited=True)
+
+
 def _move(s: Structure, edit: MoveLayer) -> Structure:
     if s.kind != "sequential":
         raise ValueError("layers can only be reordered in a Sequential model")
@@ -123,6 +158,36 @@ def _move(s: Structure, edit: MoveLayer) -> Structure:
         layers.append(moving)
     else:
         layers.insert([e.name for e in layers].index(edit.before.name), moving)
+    return _entries(s, layers)
+
+
+#: Arguments that hold one value per spatial axis: a 1-D layer's ``(3,)`` is ``(3, 3)`` in 2-D.
+_PER_AXIS = ("kernel_size", "strides", "dilation_rate", "pool_size")
+
+
+def _replace_class(s: Structure, edit: ReplaceLayerClass) -> Structure:
+    import keras
+
+    cls = getattr(keras.layers, edit.class_name)
+    rank = {"1D": 1, "2D": 2, "3D": 3}.get(edit.class_name[-2:])
+
+    def same_args(config: dict[str, Any]) -> dict[str, Any]:
+        out = dict(config)
+        for key in _PER_AXIS:
+            value = out.get(key)
+            if rank is not None and isinstance(value, (list, tuple)) and len(set(value)) == 1:
+                out[key] = [value[0]] * rank
+        return out
+
+    layers = [replace(e, cls=cls, config=same_args(e.config), overrides=tuple(same_args(dict(e.overrides)).items()))
+              if e.name == edit.layer.name else e for e in s.layers]
+    if s.kind != "sequential" and s.functional_config is not None:
+        config = copy.deepcopy(s.functional_config)
+        for cfg in config["layers"]:
+            if cfg["name"] == edit.layer.name:
+                cfg["class_name"], cfg["module"] = edit.class_name, "keras.layers"
+                cfg["config"] = same_args(cfg["config"])
+        return replace(s, layers=tuple(layers), functional_config=config, edited=True)
     return _entries(s, layers)
 
 
@@ -210,6 +275,8 @@ def reshape_data(a: Any, how: str) -> np.ndarray:
         return arr
     if how == "channels_last":
         return np.moveaxis(arr, 1, -1)
+    if how == "drop_first_column":
+        return arr[:, 1:]
     return arr.reshape(-1, 1)
 
 

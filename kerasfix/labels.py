@@ -29,6 +29,8 @@ class LabelInfo:
     sample_shape: tuple[int, ...]
     dtype: str
     complete: bool
+    #: One-hot labels whose first column is never 1: class ids from 1 encoded with ``to_categorical(ids)``.
+    unused_first: bool = False
 
     @property
     def contiguous_from_zero(self) -> bool:
@@ -103,7 +105,8 @@ def analyze_labels(y: Any, *, complete: bool = True) -> LabelInfo | None:
     if target == "multilabel-indicator":
         rows = flat.reshape(flat.shape[0], -1)
         enc: Encoding = "one_hot" if np.all(rows.sum(axis=1) == 1) else "multilabel"
-        return LabelInfo(enc, target, rows.shape[1], lo, hi, sample_shape, str(arr.dtype), complete)
+        unused_first = enc == "one_hot" and complete and rows.shape[1] > 2 and not np.any(rows[:, 0])
+        return LabelInfo(enc, target, rows.shape[1], lo, hi, sample_shape, str(arr.dtype), complete, unused_first)
     column = arr.ndim == 1 or (arr.ndim == 2 and arr.shape[1] == 1)
     if target in ("binary", "multiclass") and column:
         n = len(np.unique(arr))

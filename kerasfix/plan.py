@@ -30,10 +30,12 @@ from kerasfix.types import (
     Edit,
     EncodeLabels,
     Finding,
+    FixWeightShape,
     InsertLayer,
     Rejected,
     ReplaceMetric,
     ReshapeData,
+    ReturnFromCall,
     SetCompileArgument,
     Severity,
 )
@@ -220,6 +222,12 @@ def plan(problem: Problem, exam: Examination | None = None, *, alternatives: int
         # script is the test (the command line does it; in code they are display-only).
         first = ex.findings[0]
         note = Rejected(first.kind, "", "a subclassed model is checked by running the patched script")
+        return PlanResult(tuple(unverified_fixes(first, ex.context_for(first), problem.calls)), (note,))
+    first = ex.findings[0]
+    if any(isinstance(e, (FixWeightShape, ReturnFromCall))
+           for c in candidates(first, ex.context_for(first), problem.calls) for e in c):
+        # The fault is in a custom layer's own code: only the patched script can show the repair works.
+        note = Rejected(first.kind, "", "a custom layer's code is checked by running the patched script")
         return PlanResult(tuple(unverified_fixes(first, ex.context_for(first), problem.calls)), (note,))
     compile_args = problem.compile_args
     rejected: list[Rejected] = []

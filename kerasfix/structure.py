@@ -10,6 +10,7 @@ round-trip, by replaying the constructor call that capture recorded).
 from __future__ import annotations
 
 import copy
+import inspect
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -75,14 +76,15 @@ class LayerEntry:
         """A new, unbuilt layer instance with this entry's config."""
         try:
             layer_cls: Any = self.cls
-            return layer_cls.from_config(copy.deepcopy(self.effective_config()))
+            return layer_cls.from_config(_resolvable(copy.deepcopy(self.effective_config()), self.original))
         except Exception as exc:  # custom layers often lack a round-tripping config
             ctor = getattr(self.original, CTOR_ATTR, None)
             if ctor is not None:
-                args, kwargs = ctor
-                kwargs = {**kwargs, **dict(self.overrides)}
                 try:
-                    return self.cls(*args, **kwargs)
+                    # Overrides name arguments the user may have given by position (``Dense(10)``).
+                    bound = inspect.signature(self.cls).bind_partial(*ctor[0], **ctor[1])
+                    bound.arguments.update(dict(self.overrides))
+                    return self.cls(*bound.args, **bound.kwargs)
                 except Exception as exc2:
                     raise RebuildError(f"cannot re-create layer {self.name!r}: {exc2}") from exc2
             if self.original is not None and not self.original.built and not self.overrides:
@@ -91,6 +93,15 @@ class LayerEntry:
                 f"cannot re-create custom layer {self.name!r} ({self.cls.__name__}): "
                 "give it a get_config() that returns its constructor arguments"
             ) from exc
+
+
+def _resolvable(config: dict[str, Any], original: Any) -> dict[str, Any]:
+    """``config`` with plain functions given by the user (``activation=tf.nn.softmax``, serialised as an
+    unregistered ``"function"`` Keras cannot look up again) replaced by the original layer's own objects."""
+    for key, value in config.items():
+        if isinstance(value, dict) and value.get("class_name") == "function" and hasattr(original, key):
+            config[key] = getattr(original, key)
+    return config
 
 
 def activation_name(value: Any) -> str | None:

@@ -100,6 +100,15 @@ def walk(structure: Structure, data_shape: tuple[int | None, ...] | None, dtype:
     return _walk_functional(structure)
 
 
+def _one_pass(calls: list[Any]) -> list[Any]:
+    """The layer calls of one forward pass: calling an unbuilt model builds it by running ``call`` once more."""
+    ids = [id(layer) for layer, _args, _result in calls]
+    half = len(ids) // 2
+    if ids and len(ids) % 2 == 0 and ids[:half] == ids[half:]:
+        return calls[half:]
+    return calls
+
+
 def _walk_subclassed(structure: Structure, shape: tuple[int | None, ...] | None, dtype: str) -> Walk:
     """A subclassed model called once on a symbolic input, recording the layers its ``call`` uses, in order.
 
@@ -123,6 +132,7 @@ def _walk_subclassed(structure: Structure, shape: tuple[int | None, ...] | None,
             error: BaseException | None = None
         except Exception as exc:  # a connection that fails inside call(): classified like any other
             out, error = None, exc
+    calls = _one_pass(calls)
     for index, (layer, args, result) in enumerate(calls):
         entry = entries.get(id(layer))
         ref = entry.ref if entry is not None else layer_ref(layer)

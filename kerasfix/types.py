@@ -216,6 +216,47 @@ class InsertLayer:
 
 
 @dataclass(frozen=True)
+class AppendLayer:
+    """Add ``layer`` after ``after``, the model's last layer: it becomes the output (a missing head)."""
+
+    after: LayerRef
+    layer: LayerSpec
+    kind: Literal["append_layer"] = "append_layer"
+
+    def describe(self) -> str:
+        return f"add {self.layer} after {self.after.name}, as the output"
+
+
+@dataclass(frozen=True)
+class FixWeightShape:
+    """Correct the shape a custom layer's ``build`` gives ``add_weight``, in the class's source.
+
+    ``how``: ``"swap"`` the two axes of the one matrix it creates (``(units, input_dim)`` used as
+    ``inputs @ w``), or size it from the ``"last_axis"`` of ``input_shape`` (not the batch axis ``[0]``).
+    """
+
+    layer: LayerRef
+    how: Literal["swap", "last_axis"]
+    kind: Literal["fix_weight_shape"] = "fix_weight_shape"
+
+    def describe(self) -> str:
+        if self.how == "swap":
+            return f"swap the axes of the weight {self.layer.class_name}.build creates (input_dim, units)"
+        return f"size {self.layer.class_name}'s weights from input_shape[-1], the features (not [0], the batch)"
+
+
+@dataclass(frozen=True)
+class ReturnFromCall:
+    """End a custom layer's ``call`` with ``return`` of the value it computes last (it returned None)."""
+
+    layer: LayerRef
+    kind: Literal["return_from_call"] = "return_from_call"
+
+    def describe(self) -> str:
+        return f"return the value {self.layer.class_name}.call computes last (it returns None)"
+
+
+@dataclass(frozen=True)
 class MoveLayer:
     """Move ``layer`` so that it comes right before ``before`` (Sequential only)."""
 
@@ -226,6 +267,19 @@ class MoveLayer:
     def describe(self) -> str:
         where = f"before {self.before.name}" if self.before else "to the end"
         return f"move {self.layer.name} {where}"
+
+
+@dataclass(frozen=True)
+class ReplaceLayerClass:
+    """Make ``layer`` a ``class_name`` with the same arguments: the class the user meant (``Conv1D`` written
+    where the data are images and ``Conv2D`` was meant)."""
+
+    layer: LayerRef
+    class_name: str
+    kind: Literal["replace_layer_class"] = "replace_layer_class"
+
+    def describe(self) -> str:
+        return f"make {self.layer.name} a {self.class_name} (not {self.layer.class_name})"
 
 
 @dataclass(frozen=True)
@@ -346,7 +400,8 @@ class EncodeLabels:
 #: ``add_batch``: one sample → a batch of one; ``add_channel``: trailing axis of 1;
 #: ``transpose``: (features, samples) → (samples, features); ``column``: (n,) → (n, 1);
 #: ``to_array``: a Python list of samples → one array (a batch); ``channels_last``: (N, C, H, W) → (N, H, W, C).
-DataReshape = Literal["add_batch", "add_channel", "transpose", "column", "to_array", "channels_last"]
+DataReshape = Literal["add_batch", "add_channel", "transpose", "column", "to_array", "channels_last",
+                      "drop_first_column"]
 
 
 @dataclass(frozen=True)
@@ -368,6 +423,7 @@ class ReshapeData:
             "column": f"reshape {self.which} to a column",
             "to_array": f"make {self.which} one array (np.array) instead of a Python list",
             "channels_last": f"move the channel axis of {self.which} last (np.moveaxis)",
+            "drop_first_column": f"drop the first column of {self.which}, the class 0 no label has",
         }[self.how]
 
 
@@ -387,7 +443,11 @@ class Migrate:
 
 Edit = (
     InsertLayer
+    | AppendLayer
+    | FixWeightShape
+    | ReturnFromCall
     | MoveLayer
+    | ReplaceLayerClass
     | SetLayerArgument
     | RemoveLayerArgument
     | SetInputShape
@@ -401,7 +461,11 @@ Edit = (
 
 EDIT_TYPES: tuple[type, ...] = (
     InsertLayer,
+    AppendLayer,
+    FixWeightShape,
+    ReturnFromCall,
     MoveLayer,
+    ReplaceLayerClass,
     SetLayerArgument,
     RemoveLayerArgument,
     SetInputShape,

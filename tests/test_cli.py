@@ -307,7 +307,7 @@ def test_a_closed_stdout_is_not_a_traceback(files) -> None:
 
 # -- why nothing was written, and --no-verify ---------------------------------------------------------
 
-CUSTOM = FIXTURES / "custom_layer_error" / "weights_wrong_way_round.py"
+CUSTOM = FIXTURES / "custom_layer_error" / "reshape_in_call.py"
 FUNCTIONAL = FIXTURES / "rank_mismatch" / "functional_conv_no_channel.py"
 
 

@@ -62,3 +62,9 @@ def test_sarif_rules_carry_the_rule_documentation_and_a_help_uri_to_its_readme_s
         assert rule["helpUri"] == f"https://example.org/kerasfix/README.md#rule-{e.kind.value}"
     # Without a Documentation URL in the package metadata there is no helpUri: SARIF wants an absolute URI.
     assert rule_url("units_mismatch", "") is None
+
+
+def test_readme_has_a_section_anchor_for_every_kind_the_help_uris_point_at() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = [e.kind.value for e in faults.CATALOGUE if f'<a id="rule-{e.kind.value}"></a>' not in readme]
+    assert not missing, f"README.md has no rule anchor for {missing}"

@@ -228,7 +228,8 @@ def _plan_sites(faulty: list[Site], sites: list[Site]) -> dict[str, Any]:
     fixes = tuple(_reach(f, primary, sites) for f in result.fixes)
     return {"status": "ok", "method": primary.method, "diagnosis": to_jsonable(diag), "fixes": to_jsonable(fixes),
             "rejected": to_jsonable(result.rejected),
-            "verify_by_rerun": primary.exam.context.structure.kind == "subclassed"}
+            "verify_by_rerun": primary.exam.context.structure.kind == "subclassed"
+            or bool(result.fixes) and not any(f.verified for f in result.fixes)}
 
 
 #: Names under which scripts usually keep their features and labels (checked in this order).

@@ -106,6 +106,8 @@ class Captured:
     call: dict[str, Any] | None = None
     #: The first layer call on symbolic tensors that raised (a Functional model failing to connect).
     call_failure: tuple[Any, tuple[Any, ...], BaseException] | None = None
+    #: The last layer called on symbolic tensors that returned None (its call() forgot ``return``).
+    returned_none: tuple[Any, tuple[Any, ...]] | None = None
 
 
 def _symbolic(args: tuple[Any, ...]) -> bool:
@@ -219,23 +221,37 @@ class Hooks:
             cap.models.append(weakref.ref(model))
 
         def hooked_add(model: Any, layer: Any, *args: Any, **kwargs: Any) -> None:
+            kept = getattr(model, LAYERS_ATTR, None)
+            if kept is not None:
+                kept.append(layer)  # an earlier add failed: keep the layers as written, as for a failed __init__
+                return
             try:
                 orig_add(model, layer, *args, **kwargs)
             except (ValueError, TypeError) as exc:
                 if layer not in getattr(model, "_layers", []):
-                    raise
+                    if getattr(model, "_layers", None) or getattr(layer, "_input_shape_arg", None) is None:
+                        raise
+                    # The first layer's input_shape= cannot become an Input (``input_shape=(30)``): keep the
+                    # model and its layers, so the script reaches fit() and the declaration is diagnosed there.
+                    object.__setattr__(model, LAYERS_ATTR, [layer])
                 cap.build_errors.append((model, exc))
 
         orig_call = layer_cls.__call__
 
         def hooked_call(layer: Any, *args: Any, **kwargs: Any) -> Any:
             try:
-                return orig_call(layer, *args, **kwargs)
+                result = orig_call(layer, *args, **kwargs)
             except Exception as exc:
                 if cap.call_failure is None and _symbolic(args):
                     # The innermost failing layer raises first: that is the consumer.
                     cap.call_failure = (layer, args, exc)
+                elif cap.call_failure is None and cap.returned_none is not None and args and args[0] is None:
+                    # The None came from a layer whose call() forgot its return: that layer is at fault.
+                    cap.call_failure = (*cap.returned_none, exc)
                 raise
+            if result is None and _symbolic(args):
+                cap.returned_none = (layer, args)
+            return result
 
         self._patch(layer_cls, "__call__", hooked_call)
         self._patch(seq, "__init__", hooked_init)

@@ -65,6 +65,34 @@ class Context:
         """The layer a label/loss finding is about: its own layer, else the model's output layer."""
         return self.entry(finding.layer) or self.structure.output_entry
 
+    def units_entry(self, entry: LayerEntry | None) -> LayerEntry | None:
+        """The layer that sets the output's width: ``entry`` itself, or, when the model ends in layers that keep
+        the shape (``Activation("softmax")``, ``Dropout``), the last layer with ``units`` before them."""
+        layers = self.structure.layers
+        if entry is None or entry.cls.__name__ not in SAME_WIDTH or entry not in layers:
+            return entry
+        i = layers.index(entry)
+        while i > 0 and layers[i].cls.__name__ in SAME_WIDTH:
+            i -= 1
+        return layers[i] if "units" in layers[i].effective_config() else entry
+
+    def through_same_width(self, entry: LayerEntry | None) -> LayerEntry | None:
+        """The layer that made what ``entry`` passes on unchanged in shape (``LSTM`` → ``Dropout`` → …): the
+        first layer before it that is not a dropout, normalisation or activation; ``entry`` itself otherwise."""
+        layers = self.structure.layers
+        if entry is None or entry not in layers:
+            return entry
+        i = layers.index(entry)
+        while i > 0 and layers[i].cls.__name__ in SAME_WIDTH:
+            i -= 1
+        return layers[i]
+
+
+#: Layers whose output has their input's width: the units of a model ending in them are set before them.
+SAME_WIDTH = frozenset({"Activation", "Softmax", "ReLU", "LeakyReLU", "PReLU", "ELU", "Dropout", "AlphaDropout",
+                         "GaussianNoise", "GaussianDropout", "BatchNormalization", "LayerNormalization",
+                         "ActivityRegularization"})
+
 
 class Stage(enum.Enum):
     """When a detector runs: on the data before the trace, on the traced model, or after all others."""

@@ -28,11 +28,14 @@ from kerasfix.types import (
     Detail,
     Edit,
     Finding,
+    FixWeightShape,
     InsertLayer,
     LayerSpec,
     LayerTrace,
     MoveLayer,
     RemoveLayerArgument,
+    ReplaceLayerClass,
+    ReturnFromCall,
     SetInputShape,
     SetLayerArgument,
     Severity,
@@ -84,8 +87,28 @@ def _producer_spec(f: Finding, ctx: Context) -> TensorSpec | None:
 class CustomLayerDetail(Detail):
     """A user's layer failed: it cannot be re-created, returned None, or its call raised."""
 
-    cause: Literal["not_recreatable", "returned_none", "call_failed"]
+    cause: Literal["not_recreatable", "returned_none", "call_failed", "weight_transposed", "weight_batch_axis"]
     error: str
+
+
+#: TensorFlow's text for a matrix product of mismatched inner axes (read from TensorFlow, never from us).
+_MATMUL = re.compile(r"Dimensions must be equal, but are \d+ and \d+ for '\{\{node \w*MatMul\w*\}\}.*?"
+                     r"with input shapes: \[(?P<left>[^\]]*)\], \[(?P<right>[^\]]*)\]", re.S)
+
+
+#: TensorFlow's graph and device text inside an error: nothing a user wrote or can act on.
+_TF_NOISE = (re.compile(r"\{\{function_node [^}]*\}\}\s*"), re.compile(r"\s*\[Op:\w+\].*$", re.S),
+             re.compile(r" for '\{\{node [^}]*\}\}[^']*'"))
+
+
+def _readable(message: str) -> str:
+    for noise in _TF_NOISE:
+        message = noise.sub("", message)
+    return message
+
+
+def _dims(text: str) -> tuple[int | None, ...]:
+    return tuple(int(d) if d.strip().lstrip("-").isdigit() else None for d in text.split(","))
 
 
 def classify_custom(failure: Failure, classes: Sequence[str]) -> Finding | None:
@@ -102,14 +125,55 @@ def classify_custom(failure: Failure, classes: Sequence[str]) -> Finding | None:
             CustomLayerDetail("returned_none", msg), layer=consumer.name, producer=producer,
             expected="a tensor", actual="None", origin=consumer.origin,
         )
+    m = _MATMUL.search(msg)
+    if failure.custom and m:
+        a, b = _dims(m.group("left")), _dims(m.group("right"))
+        if len(a) >= 2 and len(b) == 2 and a[-1] == b[1] != b[0]:
+            return finding(
+                Kind.CUSTOM_LAYER_ERROR,
+                f"custom layer {consumer.name} ({consumer.class_name}) multiplies its input {actual or '?'} by a "
+                f"weight of shape ({b[0]}, {b[1]}): the input's last axis ({a[-1]}) must be the weight's first; the "
+                f"weight was created (units, input_dim) where inputs @ w needs (input_dim, units)",
+                CustomLayerDetail("weight_transposed", msg), layer=consumer.name, producer=producer,
+                expected=f"a weight of shape ({b[1]}, {b[0]})", actual=f"({b[0]}, {b[1]})", origin=consumer.origin,
+            )
+    if failure.custom and "must be fully-defined" in msg and failure.inputs and failure.inputs[0].rank >= 2:
+        return finding(
+            Kind.CUSTOM_LAYER_ERROR,
+            f"custom layer {consumer.name} ({consumer.class_name}) sizes a weight from the batch axis of its input "
+            f"{actual or '?'} (None until data arrives): input_shape[0] where input_shape[-1], the features, was meant",
+            CustomLayerDetail("weight_batch_axis", msg), layer=consumer.name, producer=producer,
+            expected="a weight sized from input_shape[-1]", actual=actual, origin=consumer.origin,
+        )
     if failure.custom:
         return finding(
             Kind.CUSTOM_LAYER_ERROR,
-            f"custom layer {consumer.name} ({consumer.class_name}) failed on input {actual or '?'} from {producer}: {msg}",
+            f"custom layer {consumer.name} ({consumer.class_name}) failed on input {actual or '?'} from {producer}: "
+            f"{_readable(msg)}",
             CustomLayerDetail("call_failed", msg), layer=consumer.name, producer=producer, actual=actual,
             origin=consumer.origin,
         )
     return None
+
+
+def is_user_class(entry: LayerEntry) -> bool:
+    """A layer class defined by the user (its ``call`` is theirs to change), not one of Keras's."""
+    return not entry.cls.__module__.startswith(("keras", "tensorflow", "tf_keras"))
+
+
+def custom_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
+    """Repairs in the custom layer's own ``build``: its code is the model, so the patched script is the test."""
+    assert isinstance(f.detail, CustomLayerDetail)
+    entry = ctx.entry(f.layer)
+    if entry is None:
+        return []
+    if f.detail.cause == "weight_transposed":
+        return [(FixWeightShape(entry.ref, "swap"),)]
+    if f.detail.cause == "weight_batch_axis":
+        return [(FixWeightShape(entry.ref, "last_axis"),)]
+    if f.detail.cause == "returned_none" and is_user_class(entry):
+        return [(ReturnFromCall(entry.ref),)]
+    return []
 
 
 CUSTOM_LAYER = Entry(
@@ -122,9 +186,11 @@ CUSTOM_LAYER = Entry(
     ),
     before="def call(self, inputs):\n    tf.matmul(inputs, self.w)",
     after="def call(self, inputs):\n    return tf.matmul(inputs, self.w)",
-    fix="reported with the layer and its input; not repaired automatically",
-    applicability=Applicability.DISPLAY,
+    fix="a weight created the wrong way round, or sized from the batch axis, is corrected in the layer's build "
+        "(review; checked by running the patched script); other faults are reported with the layer and its input",
+    applicability=Applicability.REVIEW,
     classify=classify_custom,
+    candidates=custom_candidates,
 )
 
 
@@ -251,6 +317,8 @@ def classify_rank(failure: Failure, classes: Sequence[str]) -> Finding | None:
     if merged is not None:
         return merged
     ndim = _ndim(failure)
+    if ndim is None and failure.layer.class_name in _AS_2D and failure.inputs and failure.inputs[0].rank == 4:
+        ndim = ("exact", 3, 4)  # a 1-D convolution given images fails on its kernel, not on an input spec
     if ndim is None:
         return None
     bound, expected_rank, found = ndim
@@ -359,6 +427,12 @@ def _branch_candidates(f: Finding, d: RankDetail, ctx: Context) -> list[tuple[Ed
     return [(InsertLayer(consumer.ref, LayerSpec("Flatten"), d.branch),)]
 
 
+#: 1-D layers and the 2-D layer with the same arguments.
+_AS_2D = {f"{name}1D": f"{name}2D" for name in (
+    "Conv", "SeparableConv", "MaxPooling", "AveragePooling", "GlobalAveragePooling",
+    "GlobalMaxPooling", "UpSampling", "ZeroPadding", "Cropping", "SpatialDropout")} | {"Conv1DTranspose": "Conv2DTranspose"}
+
+
 def rank_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
     """Add the axes a layer needs, or reduce to one vector per sample before the consumer."""
     assert isinstance(f.detail, RankDetail)
@@ -373,6 +447,10 @@ def rank_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, 
     d = f.detail
     out: list[tuple[Edit, ...]] = []
     if d.at == "input" and produced.rank < d.expected_rank:
+        # LSTM → Dropout → LSTM: the recurrent layer behind a dropout is the one that dropped the time axis.
+        recurrent = ctx.through_same_width(producer) if ctx.structure.kind == "sequential" else producer
+        if recurrent is not None and recurrent.cls.__name__ in RECURRENT:
+            producer = recurrent
         if producer is not None and producer.cls.__name__ in RECURRENT and not producer.get("return_sequences", False):
             same_call = producer.ref.origin is not None and producer.ref.origin == consumer.ref.origin
             seq = _set(producer, "return_sequences", True)
@@ -386,6 +464,11 @@ def rank_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, 
         if known:
             out.append((InsertLayer(consumer.ref, LayerSpec("Reshape", (("target_shape", target),))),))
         return out
+    # Images into a 1-D convolution stack: the user meant the 2-D layers (a reshape to sequences would keep
+    # the code and lose the images' geometry).
+    if d.at == "input" and produced.rank == 4 and consumer.cls.__name__ in _AS_2D:
+        out.append(tuple(ReplaceLayerClass(e.ref, _AS_2D[e.cls.__name__]) for e in s.layers
+                         if e.cls.__name__ in _AS_2D))
     # Too many axes: a recurrent layer that returns the whole sequence was meant to return its last step;
     # otherwise reduce to one vector per sample before the consumer.
     if producer is not None and producer.cls.__name__ in RECURRENT and producer.get("return_sequences", False):
@@ -416,7 +499,8 @@ RANK_MISMATCH = Entry(
     ),
     before="[layers.Conv2D(8, 3), layers.MaxPooling2D(), layers.Dense(10)]",
     after="[layers.Conv2D(8, 3), layers.MaxPooling2D(), layers.Flatten(), layers.Dense(10)]",
-    fix="insert Flatten/GlobalAveragePooling/Reshape, set return_sequences=True, or declare the missing axis (safe)",
+    fix="insert Flatten/GlobalAveragePooling/Reshape (on the branch, before a merge), set return_sequences, or "
+        "declare the missing axis (safe); make a 1-D convolution stack given images 2-D (review)",
     applicability=Applicability.SAFE,
     classify=classify_rank,
     detectors=(Detector(Stage.MODEL, detect_rank_crash),),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -44,10 +44,32 @@ class DtypeDetail(Detail):
     what: Literal["strings", "objects"]
     #: The features are numbers stored as objects/strings, so a cast repairs them.
     convertible: bool
+    #: The columns (of 2-D features) that hold text: to encode or drop, a cast cannot help.
+    text_columns: tuple[int, ...] = ()
 
 
 def _is_text(arr: np.ndarray) -> bool:
     return arr.dtype.kind in "US" or (arr.dtype.kind == "O" and arr.size > 0 and isinstance(arr.flat[0], (str, bytes)))
+
+
+def _text_columns(x: np.ndarray) -> tuple[int, ...]:
+    """The columns of 2-D features whose values do not read as numbers."""
+    if x.ndim != 2:
+        return ()
+
+    def numeric(v: Any) -> bool:
+        try:
+            float(v)
+        except (TypeError, ValueError):
+            return False
+        return True
+
+    return tuple(j for j in range(x.shape[1]) if not all(numeric(v) for v in x[:, j]))
+
+
+def _example(x: np.ndarray, j: int) -> str:
+    values = list(dict.fromkeys(str(v) for v in x[:, j]))
+    return ", ".join(repr(v) for v in values[:2]) + (", …" if len(values) > 2 else "")
 
 
 def detect_dtype(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
@@ -62,11 +84,16 @@ def detect_dtype(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
             convertible = False
         what: Literal["strings", "objects"] = "strings" if x.dtype.kind in "US" else "objects"
         words = "strings" if what == "strings" else "Python objects"
+        columns = () if convertible else _text_columns(x)
+        shown = ", ".join(f"column {j} ({_example(x, j)})" for j in columns[:3]) + (", …" if len(columns) > 3 else "")
         out.append(finding(
             Kind.DTYPE_MISMATCH,
             f"the features are an array of {words} (dtype {x.dtype}); Keras needs numbers"
-            + ("" if convertible else " and they do not convert to float"),
-            DtypeDetail("x", str(x.dtype), what, convertible),
+            + ("" if convertible else " and they do not convert to float")
+            + (f": {shown} hold{'s' if len(columns) == 1 else ''} text; encode "
+               f"{'it' if len(columns) == 1 else 'them'} (one-hot, e.g. pd.get_dummies) or drop "
+               f"{'it' if len(columns) == 1 else 'them'} before training" if columns else ""),
+            DtypeDetail("x", str(x.dtype), what, convertible, columns),
             layer=ref.name if ref else None, producer="input", expected="float32", actual=str(x.dtype),
             origin=ctx.call or (ref.origin if ref else None),
         ))
@@ -86,6 +113,8 @@ def dtype_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit,
     assert isinstance(f.detail, DtypeDetail)
     if f.detail.which == "y":
         return [(EncodeLabels("label_encoder", calls.fit),)]
+    if f.detail.text_columns:
+        return []  # which encoding a text column needs (or whether to drop it) is the user's call
     return [(CastData("x", "float32", calls.fit),)]
 
 
@@ -99,7 +128,8 @@ DTYPE = Entry(
     ),
     before='y = np.array(["cat", "dog", "cat"])\nmodel.fit(x, y)',
     after='y = LabelEncoder().fit_transform(y)\nmodel.fit(x, y)',
-    fix="encode string labels with LabelEncoder (review: changes the labels); cast numeric features to float32 (safe)",
+    fix="encode string labels with LabelEncoder (review: changes the labels); cast numeric features to float32 (safe); "
+        "a text column among the features is named, to encode or drop",
     applicability=Applicability.SAFE,
     detectors=(Detector(Stage.DATA, detect_dtype),),
     candidates=dtype_candidates,
@@ -163,7 +193,8 @@ def _channels_first(ctx: Context) -> str | None:
     data, declared = ctx.data_shape, ctx.structure.input_shape
     if data is None or len(data) != 3 or data[0] not in (1, 3, 4) or not all(d is not None and d > 4 for d in data[1:]):
         return None
-    if declared is not None and not compatible(declared, data):
+    # A declared shape may be either layout: the data's own (as given) or the channels-last one the user meant.
+    if declared is not None and not compatible(declared, data) and not compatible(declared, (*data[1:], data[0])):
         return None
     first = next((e for e in ctx.structure.layers if e.cls.__name__ in _IMAGE_LAYERS), None)
     if first is None or (first.get("data_format") or "channels_last") != "channels_last":
@@ -267,7 +298,8 @@ def data_shape_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[
         c, h, w = f.detail.data
         move: tuple[Edit, ...] = (ReshapeData("x", "channels_last", calls.fit),)
         ref = ctx.structure.input_ref
-        if ctx.structure.input_shape is not None and ref is not None:
+        declared = ctx.structure.input_shape
+        if declared is not None and ref is not None and not compatible(declared, (h, w, c)):
             move += (SetInputShape(ref, (h, w, c)),)
         return [move]
     return []  # lengths or preparation that differ: which side is right is the user's call
@@ -283,7 +315,7 @@ DATA_SHAPE = Entry(
     ),
     before="model.predict(x_test[0])",
     after="model.predict(np.expand_dims(x_test[0], 0))",
-    fix="add the batch axis (safe) or transpose the data (review)",
+    fix="add the batch axis (safe); transpose the data or move its channel axis last (review)",
     applicability=Applicability.SAFE,
     detectors=(Detector(Stage.DATA, detect_data_shape),),
     candidates=data_shape_candidates,

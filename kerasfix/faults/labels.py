@@ -22,13 +22,17 @@ from kerasfix.kinds import Family, Kind
 from kerasfix.losses import BINARY_CE, CATEGORICAL_CE, SPARSE_CE
 from kerasfix.structure import LayerEntry
 from kerasfix.types import (
+    AppendLayer,
     Applicability,
     Calls,
     Detail,
     Edit,
     EncodeLabels,
     Finding,
+    LayerRef,
+    LayerSpec,
     ReplaceMetric,
+    ReshapeData,
     SetCompileArgument,
     SetLayerArgument,
     Severity,
@@ -47,8 +51,8 @@ def _head(ctx: Context) -> tuple[Any, int] | None:
 
 
 def _label_finding(ctx: Context, kind: Kind, message: str, detail: Detail, expected: str | None,
-                   actual: str | None, severity: Severity) -> Finding:
-    out = ctx.output_layer
+                   actual: str | None, severity: Severity, at: LayerRef | None = None) -> Finding:
+    out = at or ctx.output_layer
     assert out is not None
     return finding(kind, message, detail, layer=out.name, expected=expected, actual=actual, origin=out.origin,
                    severity=severity)
@@ -207,7 +211,7 @@ LOSS_LABEL = Entry(
 # units_mismatch
 
 
-UnitsCause = Literal["one_hot_width", "negative_ids", "not_from_zero", "fewer", "more"]
+UnitsCause = Literal["one_hot_width", "one_indexed", "negative_ids", "not_from_zero", "fewer", "more"]
 
 
 @dataclass(frozen=True)
@@ -229,13 +233,26 @@ def detect_units(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     # BCE with one unit on multi-class ids: the loss fix (n softmax units) covers the units too.
     if loss.name == BINARY_CE and units == 1 and any(f.kind is Kind.LOSS_LABEL_MISMATCH for f in found):
         return []
-    name, enc = out_layer.name, labels.encoding
+    sets_units = ctx.units_entry(ctx.entry(out_layer.name))
+    at = sets_units.ref if sets_units is not None else out_layer
+    name, enc = at.name, labels.encoding
 
     def add(cause: UnitsCause, needed: int | None, message: str, expected: str, actual: str,
             severity: Severity) -> list[Finding]:
         return [_label_finding(ctx, Kind.UNITS_MISMATCH, message, UnitsDetail(cause, units, needed), expected,
-                               actual, severity)]
+                               actual, severity, at)]
 
+    if sets_units is not None and sets_units.cls.__name__ in _FEATURE_ENDS and loss.is_cross_entropy:
+        n = labels.width if enc in ("one_hot", "multilabel") else labels.n_classes
+        if n and n != units:
+            return add("more" if units > n else "fewer", n,
+                       f"the model ends at {name} ({units} features per sample) with no output layer: the labels "
+                       f"have {n} classes", f"{n} outputs", f"{units} features", ERROR if units < n else WARNING)
+    if enc == "one_hot" and loss.is_cross_entropy and labels.unused_first and labels.width == units + 1:
+        return add("one_indexed", units,
+                   f"the one-hot labels have {labels.width} columns for {units} output units, but column 0 is never "
+                   f"used: class ids 1..{units} were one-hot encoded from 1 (to_categorical makes a column for 0)",
+                   f"{units} columns", f"{labels.width} columns, the first always 0", ERROR)
     if enc in ("one_hot", "multilabel") and loss.is_cross_entropy and labels.width and labels.width != units:
         return add("one_hot_width", labels.width,
                    f"{name} has {units} output units but the one-hot labels have {labels.width} columns",
@@ -265,11 +282,41 @@ def detect_units(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     return []
 
 
+#: Layers that end a feature extractor: a model ending in one has no output layer of its own.
+_FEATURE_ENDS = frozenset({"Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+                           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D"})
+
+
+def _missing_head(out_entry: LayerEntry, ctx: Context) -> LayerSpec | None:
+    """The classifier head a model that ends in its features needs: one unit per class, the loss's activation."""
+    labels = ctx.labels
+    if out_entry.cls.__name__ not in _FEATURE_ENDS or labels is None or not ctx.loss.is_cross_entropy:
+        return None
+    one_hot = labels.encoding in ("one_hot", "multilabel")
+    n = labels.width if one_hot else labels.n_classes
+    if not n:
+        return None
+    if ctx.loss.name == BINARY_CE or labels.encoding == "multilabel":
+        units, activation = (1 if n <= 2 and not one_hot else n), "sigmoid"
+    else:
+        units, activation = n, "softmax"
+    kwargs: tuple[tuple[str, Any], ...] = (("units", units),)
+    if not ctx.loss.from_logits:
+        kwargs += (("activation", activation),)
+    return LayerSpec("Dense", kwargs)
+
+
 def units_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
     """Units from the labels' cardinality (after encoding ids that do not start at 0)."""
     out_entry, labels = ctx.output_entry(f), ctx.labels
     if out_entry is None or labels is None:
         return []
+    head = _missing_head(out_entry, ctx)
+    if head is not None:
+        return [(AppendLayer(out_entry.ref, head),)]
+    if isinstance(f.detail, UnitsDetail) and f.detail.cause == "one_indexed" and labels.width:
+        # The labels carry a class no sample has: drop it on the label side (the units were right).
+        return [(ReshapeData("y", "drop_first_column", calls.fit),), (_set(out_entry, "units", labels.width),)]
     if labels.encoding in ("one_hot", "multilabel") and labels.width:
         return [(_set(out_entry, "units", labels.width),)]
     if labels.encoding != "sparse" or labels.n_classes is None:
@@ -300,7 +347,8 @@ UNITS = Entry(
     ),
     before="layers.Dense(10, activation='softmax')  # labels 0..4",
     after="layers.Dense(5, activation='softmax')",
-    fix="set units from the labels (review)",
+    fix="set units from the labels, on the Dense before a separate Activation; add the missing classifier head; "
+        "drop the unused first column of labels one-hot encoded from 1 (review)",
     applicability=Applicability.REVIEW,
     detectors=(Detector(Stage.MODEL, detect_units),),
     candidates=units_candidates,

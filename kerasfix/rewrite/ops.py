@@ -28,12 +28,13 @@ class ArgOp:
 
 @dataclass(frozen=True)
 class InsertItem:
-    """Insert an element right before ``before`` in a list/tuple literal."""
+    """Insert an element right before ``before`` (or right after it) in a list/tuple literal."""
 
     before: cst.BaseElement
     make: Callable[[], cst.BaseExpression]
     present: Callable[[cst.BaseExpression], bool]
     imports: tuple[ImportSpec, ...] = ()
+    after: bool = False
 
 
 @dataclass(frozen=True)

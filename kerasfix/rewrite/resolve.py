@@ -50,17 +50,21 @@ from kerasfix.rewrite.render import (
     unwrap,
 )
 from kerasfix.types import (
+    AppendLayer,
     CastData,
     Edit,
     EncodeLabels,
+    FixWeightShape,
     InsertLayer,
     LayerRef,
     LayerSpec,
     MoveLayer,
     Origin,
     RemoveLayerArgument,
+    ReplaceLayerClass,
     ReplaceMetric,
     ReshapeData,
+    ReturnFromCall,
     SetCompileArgument,
     SetInputShape,
     SetLayerArgument,
@@ -124,8 +128,16 @@ class _Planner:
         if isinstance(edit, InsertLayer):
             call = self._layer(edit.before)
             self._insert_before(call, edit.before, edit.layer, edit.input_index)
+        elif isinstance(edit, AppendLayer):
+            self._append_after(edit)
+        elif isinstance(edit, FixWeightShape):
+            self._fix_weight_shape(edit)
+        elif isinstance(edit, ReturnFromCall):
+            self._return_from_call(edit)
         elif isinstance(edit, MoveLayer):
             self._move(edit)
+        elif isinstance(edit, ReplaceLayerClass):
+            self._replace_class(edit)
         elif isinstance(edit, SetLayerArgument):
             call = self._layer(edit.layer)
             code = self._all_but_last(call, edit) if edit.except_last else None
@@ -155,6 +167,115 @@ class _Planner:
             return name == ref.class_name or (ref.class_name == "InputLayer" and name in _INPUT_CLASSES)
 
         return self.index.call_at(ref.origin, f"layer '{ref.name}'", accept=of_its_class)
+
+    def _append_after(self, edit: AppendLayer) -> None:
+        call = self._layer(edit.after)
+        site = self.index.site_of(call)
+        named = layer_constructor(self.table, call.func, edit.layer.class_name)
+
+        def make_layer() -> cst.Call:
+            return layer_call(named.code, edit.layer)
+
+        def present(expr: cst.BaseExpression) -> bool:
+            return is_layer_call(expr, edit.layer, self.table.class_name)
+
+        if isinstance(site, ListSite):
+            op = InsertItem(site.element, make_layer, present, named.imports, after=True)
+            self.plan.items.setdefault(site.container, []).append(op)
+        elif isinstance(site, AddSite):
+            self._not_in_loop(site, edit.after)
+            receiver = self.index.code(site.receiver)
+
+            def make_statement() -> cst.SimpleStatementLine:
+                text = f"{receiver}.add({code_of(make_layer())})\n"
+                return cst.ensure_type(cst.parse_statement(text), cst.SimpleStatementLine)
+
+            def statement_present(statement: cst.BaseStatement) -> bool:
+                layer = added_layer(statement, receiver)
+                return layer is not None and present(layer)
+
+            self.plan.statements.setdefault(site.block, []).append(
+                InsertStatement(cast(cst.BaseStatement, site.statement), True, make_statement, statement_present,
+                                named.imports))
+        elif isinstance(site, CalleeSite):
+            # ``out = Flatten()(x)`` → ``out = Dense(8, ...)(Flatten()(x))``: the new layer takes the old output.
+            def wrap(expr: cst.BaseExpression) -> cst.BaseExpression:
+                return cst.Call(func=make_layer(), args=[cst.Arg(expr)])
+
+            def wrapped(expr: cst.BaseExpression) -> bool:
+                return isinstance(expr, cst.Call) and present(expr.func)
+
+            self.plan.wraps.setdefault(site.outer, []).append(Wrap(wrap, wrapped, named.imports))
+        else:
+            raise RewriteError(f"Cannot add {edit.layer} after layer '{edit.after.name}': it is not written in a "
+                               "Sequential list, in a .add() statement of its own, or called on the spot.")
+
+    def _return_from_call(self, edit: ReturnFromCall) -> None:
+        name = edit.layer.class_name
+        classes = [c for c in _class_defs(self.index.module) if c.name.value == name]
+        call = next((f for c in classes for f in c.body.body if isinstance(f, cst.FunctionDef)
+                     and f.name.value == "call"), None) if len(classes) == 1 else None
+        if call is None or not isinstance(call.body, cst.IndentedBlock) or not call.body.body:
+            raise RewriteError(f"Cannot find the one {name}.call in this file.")
+        last = call.body.body[-1]
+        assign = last.body[0] if isinstance(last, cst.SimpleStatementLine) and len(last.body) == 1 else None
+        if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
+            target: cst.BaseExpression = assign.targets[0].target
+        elif isinstance(assign, (cst.AugAssign, cst.AnnAssign)):
+            target = assign.target
+        else:
+            raise RewriteError(f"{name}.call does not end by computing a value it could return.")
+        if not isinstance(target, cst.Name):
+            raise RewriteError(f"{name}.call ends by assigning to {code_of(target)}, not to a name it could return.")
+        text = f"return {target.value}\n"
+
+        def make() -> cst.SimpleStatementLine:
+            return cst.ensure_type(cst.parse_statement(text), cst.SimpleStatementLine)
+
+        def present(statement: cst.BaseStatement) -> bool:
+            return isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Return)
+
+        self.plan.statements.setdefault(call.body, []).append(InsertStatement(last, True, make, present))
+
+    def _fix_weight_shape(self, edit: FixWeightShape) -> None:
+        name = edit.layer.class_name
+        classes = [c for c in _class_defs(self.index.module) if c.name.value == name]
+        if len(classes) != 1:
+            raise RewriteError(f"Cannot find the one definition of custom layer class {name} in this file.")
+        shapes = [shape for call in _add_weight_calls(classes[0]) if (shape := _shape_argument(call)) is not None]
+        if edit.how == "swap":
+            matrices = [s for s in shapes if isinstance(s, (cst.Tuple, cst.List)) and len(s.elements) == 2]
+            if len(matrices) != 1:
+                raise RewriteError(f"{name}.build creates {len(matrices)} two-axis weights; which to swap is unclear.")
+            matrix = matrices[0]
+
+            def swap(expr: cst.BaseExpression) -> cst.BaseExpression:
+                assert isinstance(expr, (cst.Tuple, cst.List))
+                first, second = expr.elements
+                return expr.with_changes(elements=[first.with_changes(value=second.value),
+                                                   second.with_changes(value=first.value)])
+
+            self.plan.wraps.setdefault(matrix, []).append(Wrap(swap, lambda _e: False))
+            return
+        build = next((f for f in classes[0].body.body if isinstance(f, cst.FunctionDef) and f.name.value == "build"),
+                     None)
+        params = build.params.params if build is not None else ()
+        batch_axis = _first_axis_subscripts(build, params[1].name.value) if build is not None and len(params) > 1 else []
+        if not batch_axis:
+            raise RewriteError(f"{name}.build reads no input_shape[0].")
+        for sub in batch_axis:
+            self.plan.wraps.setdefault(sub, []).append(
+                Wrap(lambda e: cst.parse_expression(f"{code_of(cast(cst.Subscript, e).value)}[-1]"), lambda _e: False))
+
+    def _replace_class(self, edit: ReplaceLayerClass) -> None:
+        call = self._layer(edit.layer)
+        named = layer_constructor(self.table, call.func, edit.class_name)
+
+        def present(expr: cst.BaseExpression) -> bool:
+            return self.table.class_name(expr) == edit.class_name
+
+        self.plan.wraps.setdefault(call.func, []).append(
+            Wrap(lambda _old: cst.parse_expression(named.code), present, named.imports))
 
     def _arg_op(self, call: cst.Call, change: partial[bool]) -> None:
         self.plan.args.setdefault(call, []).append(ArgOp(change))
@@ -486,6 +607,8 @@ class _Planner:
                 return named, template(named.code + ".moveaxis({E}, 1, -1)")
             if edit.how == "column":
                 return Named(""), template("{E}.reshape(-1, 1)")
+            if edit.how == "drop_first_column":
+                return Named(""), template("{E}[:, 1:]")
         raise RewriteError(f"kerasfix does not know how to write '{edit.describe()}' into source.")
 
     def _last_assignment(self, call: cst.Call, name: str) -> tuple[Block, cst.BaseStatement, int] | None:
@@ -522,6 +645,56 @@ class _Planner:
         return False
 
 
+def _class_defs(module: cst.Module) -> list[cst.ClassDef]:
+    found: list[cst.ClassDef] = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            found.append(node)
+
+    module.visit(Visitor())
+    return found
+
+
+def _add_weight_calls(cls: cst.ClassDef) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "add_weight":
+                found.append(node)
+
+    cls.visit(Visitor())
+    return found
+
+
+def _shape_argument(call: cst.Call) -> cst.BaseExpression | None:
+    """``add_weight``'s ``shape``: by keyword, else its first positional argument (Keras 3's order)."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "shape":
+            return arg.value
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if positional and isinstance(positional[0].value, (cst.Tuple, cst.List)):
+        return positional[0].value
+    return None
+
+
+def _first_axis_subscripts(build: cst.FunctionDef, shape_param: str) -> list[cst.Subscript]:
+    """``input_shape[0]`` in a layer's ``build``: the batch axis (None), where the features were meant."""
+    found: list[cst.Subscript] = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Subscript(self, node: cst.Subscript) -> None:
+            if (isinstance(node.value, cst.Name) and node.value.value == shape_param and len(node.slice) == 1
+                    and isinstance(node.slice[0].slice, cst.Index)
+                    and isinstance(node.slice[0].slice.value, cst.Integer)
+                    and node.slice[0].slice.value.value == "0"):
+                found.append(node)
+
+    build.visit(Visitor())
+    return found
+
+
 def _first_in_body(loop: cst.For | cst.While, statement: cst.BaseStatement) -> bool:
     body = loop.body
     return isinstance(body, cst.IndentedBlock) and bool(body.body) and body.body[0] is statement
@@ -533,7 +706,7 @@ def _commutes_with_rows(edit: CastData | EncodeLabels | ReshapeData) -> bool:
         return True
     if isinstance(edit, EncodeLabels):
         return edit.how in ("argmax", "one_hot")
-    return edit.how in ("channels_last", "add_channel", "column")
+    return edit.how in ("channels_last", "add_channel", "column", "drop_first_column")
 
 
 def _calls_of_attribute(cls: cst.ClassDef, owner: str, attribute: str) -> list[cst.Call]:

@@ -68,7 +68,11 @@ class _Apply(cst.CSTTransformer):
         index = seq.index_of(op.before)
         if index is None:
             raise RewriteError("The layer to insert before is no longer in its list.")
-        if index > 0 and op.present(seq.items[index - 1].value):
+        if op.after:
+            index += 1
+            if index < len(seq.items) and op.present(seq.items[index].value):
+                return False
+        elif index > 0 and op.present(seq.items[index - 1].value):
             return False
         seq.insert(index, Carried(cst.Element(op.make())))
         self.imports.extend(op.imports)
@@ -172,7 +176,7 @@ def _add_imports(module: cst.Module, imports: Sequence[ImportSpec]) -> cst.Modul
 
 
 class _KeepSorted(cst.CSTTransformer):
-    """A name added to ``from m import a, b, c`` goes where it sorts, when the names were sorted (as isort keeps them).
+    """Names added to ``from m import a, b, c`` go where they sort, when the names were sorted (as isort keeps them).
 
     libcst's ``AddImportsVisitor`` puts it first. One-line imports only: a
     parenthesised, commented list is left as libcst wrote it.
@@ -188,13 +192,13 @@ class _KeepSorted(cst.CSTTransformer):
         module = cst.helpers.get_full_name_for_node(updated_node.module)
         aliases = list(updated_node.names)
         new = [a for a in aliases if (module, cst.helpers.get_full_name_for_node(a.name)) in self.added and a.asname is None]
-        if len(new) != 1 or aliases[0] is not new[0] or len(aliases) < 2:
+        if not new or any(a is not b for a, b in zip(aliases[: len(new)], new, strict=True)) or len(aliases) <= len(new):
             return updated_node
 
         def key(alias: cst.ImportAlias) -> str:
             return (cst.helpers.get_full_name_for_node(alias.name) or "").lower()
 
-        rest = aliases[1:]
+        rest = aliases[len(new):]
         if [key(a) for a in rest] != sorted(key(a) for a in rest):
             return updated_node
         ordered = sorted(aliases, key=key)
