@@ -8,6 +8,6 @@ file's own naming and formatting, and adds imports with libcst's
 """
 
 from kerasfix.rewrite.errors import RewriteError
-from kerasfix.rewrite.transform import apply_edits
+from kerasfix.rewrite.transform import Written, apply_edits, write_edits
 
-__all__ = ["RewriteError", "apply_edits"]
+__all__ = ["RewriteError", "Written", "apply_edits", "write_edits"]

@@ -1,0 +1,455 @@
+"""Where a value at a call comes from, so a fix is written in the user's own terms.
+
+``Dense(args.num_classes)`` gets its units from ``add_argument("--num-classes",
+default=3)``: writing ``Dense(4)`` would leave the flag doing nothing, so the
+fix goes to the default instead. In order of preference (issue 14):
+
+1. an expression over the data already at the call (``input_shape=X.shape``
+   becomes ``X.shape[1:]``: the declared value was the array's whole shape,
+   batch axis included);
+2. the definition of the value: an argparse default, a dict literal's entry, a
+   module constant, a function parameter's default, a simple assignment;
+3. the literal at the call (``None`` here: the caller does what it always did).
+
+Everything here reads the tree through a ``SourceIndex`` (parents, positions,
+libcst scopes) and returns plain frozen values; nothing is changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import Assignment
+
+from kerasfix.rewrite.locate import SourceIndex
+from kerasfix.rewrite.render import code_of, literal_expr, literal_value, same_literal
+from kerasfix.types import LiteralValue, render_literal
+
+#: How many names deep a value is followed (``n = CONFIG["n"]``; ``Dense(n)``): far enough for real scripts,
+#: short enough that a cycle of assignments cannot hang the rewrite.
+_MAX_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class Definition:
+    """The literal a value at a call is read from, found by following the script's names."""
+
+    #: The literal expression to change (the ``3`` of ``default=3``).
+    node: cst.BaseExpression
+    #: What the user calls it: ``the default of --num-classes``, ``CONFIG["n_classes"]``, ``NUM_CLASSES``.
+    what: str
+    line: int
+    #: Lines where the same value is read again, other than the call being fixed: changing the
+    #: definition changes those too, which is why the fix is then only ``review``.
+    others: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Change:
+    """A literal in the script that becomes ``value`` (at a definition, or an element at the call)."""
+
+    node: cst.BaseExpression
+    value: LiteralValue
+    definition: Definition | None = None
+
+    def new_node(self) -> cst.BaseExpression:
+        """``value`` as a literal, in the quotes the old one used (a file's own style is kept)."""
+        return literal_like(self.node, self.value)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """How an edit's value is written, when not as a literal at the call.
+
+    Either ``code`` (an expression written at the call in place of the argument)
+    or ``changes`` (literals changed where they are defined); ``note`` says so
+    in the fix's summary.
+    """
+
+    changes: tuple[Change, ...] = ()
+    code: str | None = None
+    note: str = ""
+
+    @property
+    def shared(self) -> bool:
+        """A changed definition is read elsewhere too: the fix changes more than the call."""
+        return any(c.definition is not None and c.definition.others for c in self.changes)
+
+
+def literal_like(old: cst.BaseExpression, value: LiteralValue) -> cst.BaseExpression:
+    """``value`` as a literal, single-quoted when ``old`` was a single-quoted string."""
+    if isinstance(old, cst.SimpleString) and isinstance(value, str) and old.quote == "'" and "'" not in value \
+            and "\\" not in value:
+        return cst.SimpleString(f"'{value}'")
+    return literal_expr(value)
+
+
+# ---------------------------------------------------------------------------
+# Choosing how to write a value.
+
+
+def place(index: SourceIndex, expr: cst.BaseExpression, value: LiteralValue, *, shape: bool = False) -> Placement | None:
+    """How to write ``value`` where the call now has ``expr``; None for a literal at the call.
+
+    ``shape`` says the value is a declared input shape (per sample, no batch
+    axis), so an array's whole ``.shape`` there is the array's shape less its
+    first axis.
+    """
+    if shape and isinstance(value, tuple):
+        base = _whole_shape_of(expr)
+        if base is not None:
+            code = f"{code_of(base)}.shape[1:]"
+            return Placement(code=code, note=f"written as {code}, the data's shape without its batch axis")
+    if isinstance(value, tuple) and isinstance(expr, (cst.Tuple, cst.List)):
+        return _elements(index, expr, value)
+    if literal_value(expr)[0]:
+        return None  # a literal at the call already: it is the place
+    found = definition_of(index, expr)
+    if found is None:
+        return None
+    ok, defined = literal_value(found.node)
+    if ok and same_literal(defined, _tupled(value)):
+        return None  # the definition already says so, yet the call sees another value: it is not where it comes from
+    change = Change(found.node, value, found)
+    return Placement((change,), note=_note((change,)))
+
+
+def _elements(index: SourceIndex, expr: cst.Tuple | cst.List, value: tuple[object, ...]) -> Placement | None:
+    """``(n_features, 1)`` → each element that must change, changed where it is defined."""
+    elements = [e.value for e in expr.elements]
+    if len(elements) != len(value) or any(isinstance(e, cst.StarredElement) for e in expr.elements):
+        return None
+    changes: list[Change] = []
+    for element, wanted in zip(elements, value, strict=True):
+        ok, current = literal_value(element)
+        if ok:
+            if not same_literal(current, wanted):
+                changes.append(Change(element, wanted))  # type: ignore[arg-type]
+            continue
+        found = definition_of(index, element)
+        if found is None:
+            return None  # an element we cannot read: the whole tuple is written at the call
+        ok, defined = literal_value(found.node)
+        if not ok:
+            return None
+        if not same_literal(defined, wanted):
+            changes.append(Change(found.node, wanted, found))  # type: ignore[arg-type]
+    if all(c.definition is None for c in changes):
+        return None  # only literals change: writing the whole tuple at the call reads the same
+    return Placement(tuple(changes), note=_note(tuple(changes)))
+
+
+def _note(changes: tuple[Change, ...]) -> str:
+    """``written where the value is defined: NUM_CLASSES at line 4 (now 3)``, and where else it is read."""
+    parts = []
+    for change in changes:
+        d = change.definition
+        if d is None:
+            continue
+        part = f"written where the value is defined: {d.what} at line {d.line} (now {render_literal(change.value)})"
+        if d.others:
+            lines = ", ".join(str(n) for n in d.others)
+            part += f"; it is also used at line{'s' if len(d.others) > 1 else ''} {lines}, which this changes too"
+        parts.append(part)
+    return "; ".join(parts)
+
+
+def _tupled(value: LiteralValue) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _whole_shape_of(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``X`` when ``expr`` is ``X.shape`` (a name or attribute chain: data already in scope at the call)."""
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "shape" and _is_dotted(expr.value):
+        return expr.value
+    return None
+
+
+def _is_dotted(expr: cst.BaseExpression) -> bool:
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return isinstance(expr, cst.Name)
+
+
+# ---------------------------------------------------------------------------
+# Following a value to its definition.
+
+
+def definition_of(index: SourceIndex, expr: cst.BaseExpression, depth: int = 0) -> Definition | None:
+    """The literal ``expr`` is read from, or None when it cannot be told for sure.
+
+    A name assigned more than once, a dict that is changed after it is made, a
+    parameter whose callers pass it from several places: all None, so the
+    caller writes the literal at the call as before.
+    """
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(expr, cst.Name):
+        return _of_name(index, expr, depth)
+    if isinstance(expr, cst.Attribute):
+        return _of_argparse(index, expr)
+    if isinstance(expr, cst.Subscript):
+        return _of_dict_entry(index, expr)
+    return None
+
+
+def _assignment(index: SourceIndex, name: cst.Name) -> Assignment | None:
+    """The one assignment ``name`` (a read) refers to; None when there are several or none."""
+    scope = index.scope(name)
+    if scope is None:
+        return None
+    accesses = [a for a in scope.accesses[name] if a.node is name]
+    if len(accesses) != 1:
+        return None
+    referents = list(accesses[0].referents)
+    if len(referents) != 1 or not isinstance(referents[0], Assignment):
+        return None
+    return referents[0]
+
+
+def _others(index: SourceIndex, assignment: Assignment, here: cst.CSTNode) -> tuple[int, ...]:
+    """Lines of the reads of an assignment other than ``here``."""
+    return _lines(index, (a.node for a in assignment.references if a.node is not here))
+
+
+def _lines(index: SourceIndex, nodes: Iterable[cst.CSTNode]) -> tuple[int, ...]:
+    return tuple(sorted({line for n in nodes if (line := index.line(n)) is not None}))
+
+
+def _of_name(index: SourceIndex, name: cst.Name, depth: int) -> Definition | None:
+    assignment = _assignment(index, name)
+    if assignment is None:
+        return None
+    node = assignment.node
+    others = _others(index, assignment, name)
+    if isinstance(node, cst.Param):
+        return _of_parameter(index, node, others, depth)
+    if not isinstance(node, cst.Name):
+        return None  # an import, a class, a function, a loop variable…
+    target = index.parent(node)
+    statement = index.parent(target) if isinstance(target, cst.AssignTarget) else target
+    value = _assigned_value(statement, node)
+    if value is None:
+        return None  # ``a = b = 3``, ``a, b = …``, ``a += 1``: not one plain definition
+    ok, _ = literal_value(value)
+    if ok:
+        return Definition(value, name.value, index.line(value) or 0, others)
+    deeper = definition_of(index, value, depth + 1)
+    if deeper is None:
+        return None
+    return Definition(deeper.node, deeper.what, deeper.line, tuple(sorted({*deeper.others, *others})))
+
+
+def _assigned_value(statement: cst.CSTNode | None, target: cst.Name) -> cst.BaseExpression | None:
+    """The value of ``target = value`` or ``target: T = value``, the only target of its statement."""
+    if isinstance(statement, cst.Assign) and len(statement.targets) == 1 and statement.targets[0].target is target:
+        return statement.value
+    if isinstance(statement, cst.AnnAssign) and statement.target is target:
+        return statement.value
+    return None
+
+
+def _of_parameter(index: SourceIndex, param: cst.Param, others: tuple[int, ...], depth: int) -> Definition | None:
+    """A parameter's default, or what its one caller passes; None when callers pass it from several places."""
+    function = index.parent(index.parent(param) or param)
+    if not isinstance(function, cst.FunctionDef):
+        return None  # a lambda
+    params = function.params
+    positional = [*params.posonly_params, *params.params]
+    position = next((i for i, p in enumerate(positional) if p is param), None)
+    keyword = param.name.value if param not in params.posonly_params else None
+    if _in_class(index, function):
+        position = position - 1 if position else None  # ``self`` is passed by the attribute call
+    passed: list[cst.BaseExpression] = []
+    for call in _calls_of(index.module, function.name.value):
+        if any(a.star for a in call.args):
+            return None  # ``f(*args)``/``f(**kw)``: cannot tell what reaches the parameter
+        plain = [a for a in call.args if a.keyword is None]
+        if position is not None and position < len(plain):
+            passed.append(plain[position].value)
+        elif keyword is not None:
+            passed.extend(a.value for a in call.args if a.keyword is not None and a.keyword.value == keyword)
+    if len(passed) > 1:
+        return None
+    if passed:  # the one caller's argument is where the value comes from
+        ok, _ = literal_value(passed[0])
+        if ok:
+            what = f"the {param.name.value}= passed to {function.name.value}()"
+            return Definition(passed[0], what, index.line(passed[0]) or 0, others)
+        deeper = definition_of(index, passed[0], depth + 1)
+        if deeper is None:
+            return None
+        return Definition(deeper.node, deeper.what, deeper.line, tuple(sorted({*deeper.others, *others})))
+    if param.default is None:
+        return None
+    if not literal_value(param.default)[0]:  # ``n_classes=NUM_CLASSES``: the constant is the definition
+        deeper = definition_of(index, param.default, depth + 1)
+        if deeper is None:
+            return None
+        return Definition(deeper.node, deeper.what, deeper.line, tuple(sorted({*deeper.others, *others})))
+    what = f"the default of {param.name.value} in {function.name.value}()"
+    return Definition(param.default, what, index.line(param.default) or 0, others)
+
+
+def _in_class(index: SourceIndex, function: cst.FunctionDef) -> bool:
+    block = index.parent(function)
+    return isinstance(block, cst.IndentedBlock) and isinstance(index.parent(block), cst.ClassDef)
+
+
+def _calls_of(module: cst.Module, name: str) -> list[cst.Call]:
+    """``name(...)`` and ``obj.name(...)`` calls anywhere in the module."""
+    found: list[cst.Call] = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if (isinstance(func, cst.Name) and func.value == name) or \
+                    (isinstance(func, cst.Attribute) and func.attr.value == name):
+                found.append(node)
+
+    module.visit(_Find())
+    return found
+
+
+# -- argparse ------------------------------------------------------------------
+
+
+def _of_argparse(index: SourceIndex, expr: cst.Attribute) -> Definition | None:
+    """``args.num_classes`` where ``args = parser.parse_args()``: the ``default=`` of its ``add_argument``."""
+    if not isinstance(expr.value, cst.Name):
+        return None
+    assignment = _assignment(index, expr.value)
+    if assignment is None or not _is_parse_args(index, assignment):
+        return None
+    dest = expr.attr.value
+    adds = [c for c in _calls_of(index.module, "add_argument") if _dest(c) == dest]
+    if len(adds) != 1 or any(_sets_default(c, dest) for c in _calls_of(index.module, "set_defaults")):
+        return None
+    default = next((a.value for a in adds[0].args if a.keyword is not None and a.keyword.value == "default"), None)
+    if default is None or not literal_value(default)[0]:
+        return None  # a required flag or a computed default: the value is not written in one literal
+    flag = _flag(adds[0]) or dest
+    uses = [n for n in _attribute_reads(index.module, expr.value.value, dest) if n is not expr]
+    return Definition(default, f"the default of {flag}", index.line(default) or 0, _lines(index, uses))
+
+
+def _is_parse_args(index: SourceIndex, assignment: Assignment) -> bool:
+    node = assignment.node
+    if isinstance(node, cst.Param):
+        return False
+    target = index.parent(node)
+    statement = index.parent(target) if isinstance(target, cst.AssignTarget) else None
+    if not isinstance(statement, cst.Assign):
+        return False
+    value = statement.value
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+        value.func.attr.value == "parse_args"
+
+
+def _strings(call: cst.Call) -> list[str]:
+    return [str(a.value.evaluated_value) for a in call.args
+            if a.keyword is None and isinstance(a.value, cst.SimpleString)]
+
+
+def _flag(call: cst.Call) -> str | None:
+    names = _strings(call)
+    return next((n for n in names if n.startswith("--")), names[0] if names else None)
+
+
+def _dest(call: cst.Call) -> str | None:
+    """The attribute ``add_argument`` stores to, as argparse makes it."""
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value == "dest" and isinstance(a.value, cst.SimpleString):
+            return str(a.value.evaluated_value)
+    flag = _flag(call)
+    return flag.lstrip("-").replace("-", "_") if flag else None
+
+
+def _sets_default(call: cst.Call, dest: str) -> bool:
+    return any(a.keyword is not None and a.keyword.value == dest for a in call.args)
+
+
+def _attribute_reads(module: cst.Module, owner: str, attribute: str) -> list[cst.Attribute]:
+    found: list[cst.Attribute] = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            if isinstance(node.value, cst.Name) and node.value.value == owner and node.attr.value == attribute:
+                found.append(node)
+
+    module.visit(_Find())
+    return found
+
+
+# -- dict literals ---------------------------------------------------------------
+
+
+def _of_dict_entry(index: SourceIndex, expr: cst.Subscript) -> Definition | None:
+    """``CONFIG["n_classes"]`` where ``CONFIG = {"n_classes": 10, …}`` is never changed afterwards."""
+    key = _key(expr)
+    if key is None or not isinstance(expr.value, cst.Name):
+        return None
+    owner = expr.value.value
+    assignment = _assignment(index, expr.value)
+    if assignment is None or not isinstance(assignment.node, cst.Name):
+        return None
+    target = index.parent(assignment.node)
+    statement = index.parent(target) if isinstance(target, cst.AssignTarget) else None
+    if not isinstance(statement, cst.Assign) or not isinstance(statement.value, cst.Dict):
+        return None
+    entries = [e for e in statement.value.elements
+               if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
+               and e.key.evaluated_value == key]
+    if len(entries) != 1 or not literal_value(entries[0].value)[0]:
+        return None
+    reads, written = _dict_uses(index, owner, key)
+    if written:
+        return None  # the entry is set again somewhere: the literal may not be what the call reads
+    uses = [n for n in reads if n is not expr]
+    value = entries[0].value
+    return Definition(value, f"{owner}[{code_of(entries[0].key)}]", index.line(value) or 0, _lines(index, uses))
+
+
+def _key(expr: cst.Subscript) -> str | None:
+    if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+        return None
+    inner = expr.slice[0].slice.value
+    if isinstance(inner, cst.SimpleString):
+        return str(inner.evaluated_value)
+    return None
+
+
+def _dict_uses(index: SourceIndex, owner: str, key: str) -> tuple[list[cst.CSTNode], bool]:
+    """Reads of ``owner[key]``/``owner.get(key)``, and whether the dict may be changed (stored to, updated)."""
+    reads: list[cst.CSTNode] = []
+    written = False
+
+    class _Find(cst.CSTVisitor):
+        def visit_Subscript(self, node: cst.Subscript) -> None:
+            nonlocal written
+            if isinstance(node.value, cst.Name) and node.value.value == owner and _key(node) == key:
+                parent = index.parent(node)
+                if isinstance(parent, (cst.AssignTarget, cst.AugAssign)) or \
+                        (isinstance(parent, cst.AnnAssign) and parent.target is node):
+                    written = True
+                else:
+                    reads.append(node)
+
+        def visit_Call(self, node: cst.Call) -> None:
+            nonlocal written
+            func = node.func
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == owner:
+                method = func.attr.value
+                first = node.args[0].value if node.args else None
+                if method in ("update", "setdefault", "pop", "clear", "__setitem__"):
+                    written = True
+                elif method == "get" and isinstance(first, cst.SimpleString) and first.evaluated_value == key:
+                    reads.append(node)
+
+    index.module.visit(_Find())
+    return reads, written
+
+
+__all__ = ["Change", "Definition", "Placement", "definition_of", "literal_like", "place"]
