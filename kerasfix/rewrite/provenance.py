@@ -102,6 +102,8 @@ def place(index: SourceIndex, expr: cst.BaseExpression, value: LiteralValue, *, 
         if base is not None:
             code = f"{code_of(base)}.shape[1:]"
             return Placement(code=code, note=f"written as {code}, the data's shape without its batch axis")
+        if _is_shape_less_batch(expr):
+            return Placement()  # ``X.shape[1:]`` already: ours, or the user's own (the literal try is the pipeline's)
     if isinstance(value, tuple) and isinstance(expr, (cst.Tuple, cst.List)):
         return _elements(index, expr, value)
     if literal_value(expr)[0]:
@@ -111,7 +113,9 @@ def place(index: SourceIndex, expr: cst.BaseExpression, value: LiteralValue, *, 
         return None
     ok, defined = literal_value(found.node)
     if ok and same_literal(defined, _tupled(value)):
-        return None  # the definition already says so, yet the call sees another value: it is not where it comes from
+        # Already written there (the edits applied twice): nothing more to change. Should the call still see
+        # another value (a flag given on the command line), the pipeline's literal try is what fixes it.
+        return Placement()
     change = Change(found.node, value, found)
     return Placement((change,), note=_note((change,)))
 
@@ -122,6 +126,7 @@ def _elements(index: SourceIndex, expr: cst.Tuple | cst.List, value: tuple[objec
     if len(elements) != len(value) or any(isinstance(e, cst.StarredElement) for e in expr.elements):
         return None
     changes: list[Change] = []
+    defined_elsewhere = False
     for element, wanted in zip(elements, value, strict=True):
         ok, current = literal_value(element)
         if ok:
@@ -134,10 +139,11 @@ def _elements(index: SourceIndex, expr: cst.Tuple | cst.List, value: tuple[objec
         ok, defined = literal_value(found.node)
         if not ok:
             return None
+        defined_elsewhere = True
         if not same_literal(defined, wanted):
             changes.append(Change(found.node, wanted, found))  # type: ignore[arg-type]
-    if all(c.definition is None for c in changes):
-        return None  # only literals change: writing the whole tuple at the call reads the same
+    if not defined_elsewhere:
+        return None  # only literals: writing the whole tuple at the call reads the same
     return Placement(tuple(changes), note=_note(tuple(changes)))
 
 
@@ -165,6 +171,15 @@ def _whole_shape_of(expr: cst.BaseExpression) -> cst.BaseExpression | None:
     if isinstance(expr, cst.Attribute) and expr.attr.value == "shape" and _is_dotted(expr.value):
         return expr.value
     return None
+
+
+def _is_shape_less_batch(expr: cst.BaseExpression) -> bool:
+    """Whether ``expr`` is ``X.shape[1:]``."""
+    if not (isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and _whole_shape_of(expr.value) is not None):
+        return False
+    part = expr.slice[0].slice
+    return isinstance(part, cst.Slice) and part.upper is None and part.step is None and \
+        isinstance(part.lower, cst.Integer) and part.lower.value == "1"
 
 
 def _is_dotted(expr: cst.BaseExpression) -> bool:
@@ -263,7 +278,7 @@ def _of_parameter(index: SourceIndex, param: cst.Param, others: tuple[int, ...],
     if _in_class(index, function):
         position = position - 1 if position else None  # ``self`` is passed by the attribute call
     passed: list[cst.BaseExpression] = []
-    for call in _calls_of(index.module, function.name.value):
+    for call in _calls_of(index.module, function.name.value, method=_in_class(index, function)):
         if any(a.star for a in call.args):
             return None  # ``f(*args)``/``f(**kw)``: cannot tell what reaches the parameter
         plain = [a for a in call.args if a.keyword is None]
@@ -298,15 +313,16 @@ def _in_class(index: SourceIndex, function: cst.FunctionDef) -> bool:
     return isinstance(block, cst.IndentedBlock) and isinstance(index.parent(block), cst.ClassDef)
 
 
-def _calls_of(module: cst.Module, name: str) -> list[cst.Call]:
-    """``name(...)`` and ``obj.name(...)`` calls anywhere in the module."""
+def _calls_of(module: cst.Module, name: str, *, method: bool | None = None) -> list[cst.Call]:
+    """``name(...)`` (a function) or ``obj.name(...)`` (a method) calls anywhere in the module; both when
+    ``method`` is None. A function ``build`` is not called by ``model.build(...)``."""
     found: list[cst.Call] = []
 
     class _Find(cst.CSTVisitor):
         def visit_Call(self, node: cst.Call) -> None:
             func = node.func
-            if (isinstance(func, cst.Name) and func.value == name) or \
-                    (isinstance(func, cst.Attribute) and func.attr.value == name):
+            if (method is not True and isinstance(func, cst.Name) and func.value == name) or \
+                    (method is not False and isinstance(func, cst.Attribute) and func.attr.value == name):
                 found.append(node)
 
     module.visit(_Find())
@@ -324,8 +340,8 @@ def _of_argparse(index: SourceIndex, expr: cst.Attribute) -> Definition | None:
     if assignment is None or not _is_parse_args(index, assignment):
         return None
     dest = expr.attr.value
-    adds = [c for c in _calls_of(index.module, "add_argument") if _dest(c) == dest]
-    if len(adds) != 1 or any(_sets_default(c, dest) for c in _calls_of(index.module, "set_defaults")):
+    adds = [c for c in _calls_of(index.module, "add_argument", method=True) if _dest(c) == dest]
+    if len(adds) != 1 or any(_sets_default(c, dest) for c in _calls_of(index.module, "set_defaults", method=True)):
         return None
     default = next((a.value for a in adds[0].args if a.keyword is not None and a.keyword.value == "default"), None)
     if default is None or not literal_value(default)[0]:

@@ -1,0 +1,360 @@
+"""Values written in the user's terms (issue 14): at their definition, or as an expression over the data.
+
+Each test gives a script as a string, an edit that sets a value at a call, and
+the script it must become; ``write_edits`` also says where the value went, and
+whether that definition is read elsewhere (then the fix is for review).
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from kerasfix.rewrite import apply_edits, write_edits
+from kerasfix.rewrite.locate import SourceIndex
+from kerasfix.rewrite.provenance import definition_of
+from kerasfix.types import (
+    Applicability,
+    Edit,
+    LayerRef,
+    Origin,
+    SetCompileArgument,
+    SetInputShape,
+    SetLayerArgument,
+)
+
+PATH = "train.py"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def origin(source: str, callee: str, n: int = 0) -> Origin:
+    """Span of the ``n``-th call whose callee is written ``callee``."""
+    wrapper = MetadataWrapper(cst.parse_module(source))
+    spans = sorted(
+        (where.start.line, where.start.column, where.end.line, where.end.column)
+        for node, where in wrapper.resolve(PositionProvider).items()
+        if isinstance(node, cst.Call) and wrapper.module.code_for_node(node.func) == callee
+    )
+    return Origin(PATH, *spans[n])
+
+
+def dense(source: str, n: int = 0, callee: str = "Dense") -> LayerRef:
+    return LayerRef(f"dense_{n}", callee.split(".")[-1], origin(source, callee, n))
+
+
+def units(source: str, value: int, n: int = 0) -> list[Edit]:
+    return [SetLayerArgument(dense(source, n), "units", value, position=0)]
+
+
+def rewritten(source: str, edits: list[Edit]) -> tuple[str, tuple[str, ...], bool]:
+    """The new source, the notes on where values went, whether a definition is shared; and it is idempotent."""
+    written = write_edits(source, edits, path=PATH)
+    assert apply_edits(written.source, edits, path=PATH) == written.source
+    return written.source, written.notes, written.shared
+
+
+def src(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+# ---------------------------------------------------------------------------
+# Definitions
+
+
+ARGPARSE = src("""
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--num-classes", type=int, default=10)
+    args = parser.parse_args()
+    out = Dense(args.num_classes, activation="softmax")
+""")
+
+
+def test_argparse_default_is_changed_not_the_call() -> None:
+    out, notes, shared = rewritten(ARGPARSE, units(ARGPARSE, 3))
+    assert 'add_argument("--num-classes", type=int, default=3)' in out
+    assert "Dense(args.num_classes," in out
+    assert notes == ("written where the value is defined: the default of --num-classes at line 3 (now 3)",)
+    assert not shared
+
+
+def test_argparse_dest_and_other_reads() -> None:
+    source = src("""
+        import argparse
+        p = argparse.ArgumentParser()
+        p.add_argument("-n", "--classes", dest="n_out", default=10)
+        opts = p.parse_args()
+        out = Dense(opts.n_out)
+        print(opts.n_out)
+    """)
+    out, notes, shared = rewritten(source, units(source, 4))
+    assert 'dest="n_out", default=4)' in out and "Dense(opts.n_out)" in out
+    assert shared and "also used at line 6" in notes[0]
+
+
+@pytest.mark.parametrize("change", [
+    'parser.add_argument("--num-classes", type=int, required=True)',  # no default: the value is the command line's
+    'parser.add_argument("--num-classes", type=int, default=int("10"))',  # a computed default
+])
+def test_argparse_without_a_literal_default_writes_the_call(change: str) -> None:
+    source = ARGPARSE.replace('parser.add_argument("--num-classes", type=int, default=10)', change)
+    out, notes, _ = rewritten(source, units(source, 3))
+    assert "Dense(3," in out and notes == ()
+
+
+def test_argparse_set_defaults_writes_the_call() -> None:
+    source = ARGPARSE.replace("args = ", "parser.set_defaults(num_classes=7)\nargs = ")
+    out, _, _ = rewritten(source, units(source, 3))
+    assert "Dense(3," in out and "default=10" in out
+
+
+def test_dict_entry() -> None:
+    source = src("""
+        CONFIG = {"n_classes": 10, 'loss': 'mse'}
+        model = Sequential([Dense(CONFIG["n_classes"])])
+        model.compile(optimizer="adam", loss=CONFIG['loss'])
+    """)
+    edits: list[Edit] = [*units(source, 6), SetCompileArgument("loss", "binary_crossentropy", origin(source, "model.compile"))]
+    out, notes, shared = rewritten(source, edits)
+    assert out.splitlines()[0] == "CONFIG = {\"n_classes\": 6, 'loss': 'binary_crossentropy'}"  # the file's own quotes
+    assert 'Dense(CONFIG["n_classes"])' in out and "loss=CONFIG['loss']" in out
+    assert len(notes) == 2 and not shared
+
+
+def test_dict_entry_read_with_get_is_shared() -> None:
+    source = src("""
+        CONFIG = {"n_classes": 10}
+        out = Dense(CONFIG["n_classes"])
+        k = CONFIG.get("n_classes")
+    """)
+    _, notes, shared = rewritten(source, units(source, 6))
+    assert shared and "line 3" in notes[0]
+
+
+@pytest.mark.parametrize("later", ['CONFIG["n_classes"] = 12', "CONFIG.update(n_classes=12)"])
+def test_dict_changed_later_writes_the_call(later: str) -> None:
+    source = src(f"""
+        CONFIG = {{"n_classes": 10}}
+        {later}
+        out = Dense(CONFIG["n_classes"])
+    """)
+    out, notes, _ = rewritten(source, units(source, 6))
+    assert "Dense(6)" in out and notes == ()
+
+
+def test_module_constant_read_in_a_function() -> None:
+    source = src("""
+        NUM_CLASSES = 10
+
+        def build():
+            return Sequential([Dense(NUM_CLASSES)])
+    """)
+    out, notes, shared = rewritten(source, units(source, 5))
+    assert out.startswith("NUM_CLASSES = 5\n") and "Dense(NUM_CLASSES)" in out
+    assert notes == ("written where the value is defined: NUM_CLASSES at line 1 (now 5)",) and not shared
+
+
+def test_constant_used_twice_is_shared() -> None:
+    source = src("""
+        N: int = 10
+        out = Dense(N)
+        print(N)
+    """)
+    out, notes, shared = rewritten(source, units(source, 5))
+    assert out.startswith("N: int = 5\n")
+    assert shared and notes[0].endswith("it is also used at line 3, which this changes too")
+
+
+@pytest.mark.parametrize("definition", ["N = 10\nN = 12", "N = M = 10", "for N in (10,):\n    pass", "from cfg import N"])
+def test_not_one_plain_definition_writes_the_call(definition: str) -> None:
+    source = definition + "\nout = Dense(N)\n"
+    out, notes, _ = rewritten(source, units(source, 5))
+    assert "Dense(5)" in out and notes == ()
+
+
+def test_assignment_chain_reaches_the_config() -> None:
+    source = src("""
+        CONFIG = {"classes": 10}
+        n_classes = CONFIG["classes"]
+        out = Dense(n_classes)
+    """)
+    out, notes, _ = rewritten(source, units(source, 3))
+    assert out.startswith('CONFIG = {"classes": 3}') and "Dense(n_classes)" in out
+    assert 'CONFIG["classes"] at line 1' in notes[0]
+
+
+def test_parameter_default() -> None:
+    source = src("""
+        def build_model(n_features, n_classes=10):
+            return Sequential([Input(shape=(n_features,)), Dense(n_classes)])
+
+        model = build_model(8)
+        model.build((None, 8))
+    """)
+    out, notes, _ = rewritten(source, units(source, 3))
+    assert "def build_model(n_features, n_classes=3):" in out
+    assert notes == ("written where the value is defined: the default of n_classes in build_model() at line 1 (now 3)",)
+
+
+def test_parameter_default_naming_a_constant() -> None:
+    source = src("""
+        NUM_CLASSES = 10
+        def build(n_classes=NUM_CLASSES):
+            return Dense(n_classes)
+        m = build()
+    """)
+    out, _, _ = rewritten(source, units(source, 3))
+    assert out.startswith("NUM_CLASSES = 3\n")
+
+
+def test_parameter_passed_by_its_one_caller() -> None:
+    source = src("""
+        def build(n_classes=10):
+            return Dense(n_classes)
+        m = build(n_classes=12)
+    """)
+    out, notes, _ = rewritten(source, units(source, 3))
+    assert "build(n_classes=3)" in out and "def build(n_classes=10)" in out
+    assert "the n_classes= passed to build()" in notes[0]
+
+
+def test_method_parameter_passed_positionally() -> None:
+    source = src("""
+        class Builder:
+            def head(self, n_classes):
+                return Dense(n_classes)
+        m = Builder().head(12)
+    """)
+    out, _, _ = rewritten(source, units(source, 3))
+    assert "Builder().head(3)" in out
+
+
+@pytest.mark.parametrize("calls", ["build(n_classes=4)\nbuild(n_classes=5)", "build(*sizes)"])
+def test_parameter_passed_from_several_places_writes_the_call(calls: str) -> None:
+    source = f"def build(n_classes=10):\n    return Dense(n_classes)\n{calls}\n"
+    out, notes, _ = rewritten(source, units(source, 3))
+    assert "Dense(3)" in out and notes == ()
+
+
+def test_two_edits_wanting_one_definition_different_values() -> None:
+    """The second layer cannot share the constant's new value: its literal goes at its call."""
+    source = src("""
+        N = 10
+        a = Dense(N)
+        b = Dense(N)
+    """)
+    out, notes, _ = rewritten(source, [*units(source, 3, 0), *units(source, 4, 1)])
+    assert out.startswith("N = 3\n") and "b = Dense(4)" in out and len(notes) == 1
+
+
+def test_literal_mode_writes_every_value_at_its_call() -> None:
+    out = apply_edits(ARGPARSE, units(ARGPARSE, 3), path=PATH, literal=True)
+    assert "Dense(3," in out and "default=10" in out
+
+
+def test_activation_and_loss_strings() -> None:
+    source = src("""
+        ACT = 'softmax'
+        LOSS = "mse"
+        model = Sequential([Dense(1, activation=ACT)])
+        model.compile("adam", LOSS)
+    """)
+    edits: list[Edit] = [
+        SetLayerArgument(dense(source), "activation", "sigmoid"),
+        SetCompileArgument("loss", "binary_crossentropy", origin(source, "model.compile")),
+    ]
+    out, notes, _ = rewritten(source, edits)
+    assert out.startswith("ACT = 'sigmoid'\nLOSS = \"binary_crossentropy\"\n") and len(notes) == 2
+
+
+# ---------------------------------------------------------------------------
+# Shapes
+
+
+def test_whole_shape_of_the_data_keeps_the_array() -> None:
+    source = "model = Sequential([Dense(8, input_shape=X_train.shape)])\n"
+    edits: list[Edit] = [SetInputShape(dense(source), (5,))]
+    out, notes, shared = rewritten(source, edits)
+    assert out == "model = Sequential([Dense(8, input_shape=X_train.shape[1:])])\n"
+    assert notes == ("written as X_train.shape[1:], the data's shape without its batch axis",) and not shared
+
+
+def test_input_shape_of_data_attribute() -> None:
+    source = "inp = Input(shape=data.x.shape)\n"
+    out, _, _ = rewritten(source, [SetInputShape(LayerRef("input", "InputLayer", origin(source, "Input")), (28, 28))])
+    assert out == "inp = Input(shape=data.x.shape[1:])\n"
+
+
+def test_tuple_element_defined_by_a_parameter() -> None:
+    source = src("""
+        def build(n_features=10, steps=4):
+            return Sequential([Dense(8, input_shape=(steps, n_features))])
+        m = build()
+    """)
+    out, notes, _ = rewritten(source, [SetInputShape(dense(source), (4, 8))])
+    assert "def build(n_features=8, steps=4):" in out and "input_shape=(steps, n_features)" in out
+    assert notes == ("written where the value is defined: the default of n_features in build() at line 1 (now 8)",)
+
+
+def test_input_shape_parameter_default() -> None:
+    source = src("""
+        def build(input_shape=(10,)):
+            inp = Input(shape=input_shape)
+            return Model(inp, Dense(1)(inp))
+        m = build()
+    """)
+    ref = LayerRef("input", "InputLayer", origin(source, "Input"))
+    out, _, _ = rewritten(source, [SetInputShape(ref, (8,))])
+    assert "def build(input_shape=(8,)):" in out and "Input(shape=input_shape)" in out
+
+
+def test_tuple_with_an_unknown_element_is_written_whole() -> None:
+    source = "model = Sequential([Dense(8, input_shape=(x.shape[1], n))])\n"
+    out, notes, _ = rewritten(source, [SetInputShape(dense(source), (4, 8))])
+    assert "input_shape=(4, 8)" in out and notes == ()
+
+
+def test_input_dim_from_a_constant() -> None:
+    source = "N = 10\nmodel = Sequential([Dense(8, input_dim=N)])\n"
+    out, _, _ = rewritten(source, [SetInputShape(dense(source), (8,))])
+    assert out.startswith("N = 8\n") and "input_dim=N" in out
+
+
+def test_definition_of_reads_nothing_it_cannot_be_sure_of() -> None:
+    source = "import os\nout = Dense(int(os.environ['N']))\n"
+    index = SourceIndex(cst.parse_module(source))
+    call = next(n for n in _calls(index.module) if isinstance(n.func, cst.Name) and n.func.value == "Dense")
+    assert definition_of(index, call.args[0].value) is None
+
+
+def _calls(module: cst.Module) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class _V(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            found.append(node)
+
+    module.visit(_V())
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Through the pipeline: the summary says where the value went, and a shared definition makes it review.
+
+
+def test_shared_definition_makes_a_safe_fix_review(tmp_path: Path) -> None:
+    from kerasfix.pipeline import Options, process
+
+    case = FIXTURES / "wrong_input_shape" / "input_constant_shared.py"
+    path = tmp_path / case.name
+    shutil.copyfile(case, path)
+    result = process(str(path), Options(diff=True))
+    assert result.status == "would_fix", result.why_not
+    fix = result.applied[0]
+    assert fix.applicability == Applicability.REVIEW  # a new input shape alone is safe; the shared constant is not
+    assert "N_FEATURES at line 7 (now 8); it is also used at line 13, which this changes too" in fix.summary
