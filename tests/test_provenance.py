@@ -358,3 +358,55 @@ def test_shared_definition_makes_a_safe_fix_review(tmp_path: Path) -> None:
     fix = result.applied[0]
     assert fix.applicability == Applicability.REVIEW  # a new input shape alone is safe; the shared constant is not
     assert "N_FEATURES at line 7 (now 8); it is also used at line 13, which this changes too" in fix.summary
+
+
+# ---------------------------------------------------------------------------
+# A class count the script computes from its labels
+
+
+def test_count_computed_one_short_is_computed_right() -> None:
+    source = src("""
+        y = load()
+        num_classes = int(y.max())
+        out = Dense(num_classes)
+        print(num_classes)
+    """)
+    out, notes, shared = rewritten(source, units(source, 5))
+    assert "num_classes = int(y.max()) + 1\n" in out and "Dense(num_classes)" in out
+    assert notes[0].startswith("written as int(y.max()) + 1 where num_classes is computed at line 2")
+    assert shared and "also used at line 4" in notes[0]
+
+
+def test_count_of_encoded_labels() -> None:
+    source = src("""
+        encoder = LabelEncoder()
+        labels = encoder.fit_transform(raw)
+        out = Dense(len(set(raw)) - 1)
+    """)
+    assert "Dense(4)" in rewritten(source, units(source, 4))[0]  # ``raw`` is not assigned in the script
+    source = source.replace("len(set(raw)) - 1", "len(set(labels)) - 1")
+    out, _, _ = rewritten(source, units(source, 4))
+    assert "Dense(len(encoder.classes_))" in out
+
+
+def test_count_of_one_hot_labels() -> None:
+    source = src("""
+        y = to_categorical(ids)
+        n = y.shape[0]
+        out = Dense(n)
+    """)
+    out, _, _ = rewritten(source, units(source, 3))
+    assert "n = y.shape[-1]\n" in out
+
+
+@pytest.mark.parametrize("count", ["int(a.max() + b.max())", "n_seen"])
+def test_count_not_from_one_array_writes_the_call(count: str) -> None:
+    source = f"a = f()\nb = g()\nn_seen = h\nout = Dense({count})\n"
+    out, notes, _ = rewritten(source, units(source, 3))
+    assert "Dense(3)" in out and notes == ()
+
+
+def test_count_only_for_units() -> None:
+    source = "y = f()\nout = Dense(4, activation=pick(y))\n"
+    out, _, _ = rewritten(source, [SetLayerArgument(dense(source), "activation", "softmax")])
+    assert 'activation="softmax"' in out

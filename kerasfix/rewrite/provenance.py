@@ -19,12 +19,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import libcst as cst
+import libcst.matchers
 from libcst.metadata import Assignment
 
 from kerasfix.rewrite.locate import SourceIndex
-from kerasfix.rewrite.render import code_of, literal_expr, literal_value, same_literal
+from kerasfix.rewrite.render import (
+    callee_name,
+    code_of,
+    has_literal,
+    literal_expr,
+    literal_value,
+    same_code,
+    same_literal,
+)
 from kerasfix.types import LiteralValue, render_literal
 
 #: How many names deep a value is followed (``n = CONFIG["n"]``; ``Dense(n)``): far enough for real scripts,
@@ -53,10 +63,21 @@ class Change:
     node: cst.BaseExpression
     value: LiteralValue
     definition: Definition | None = None
+    #: An expression over the data to write instead of the literal (``int(y.max()) + 1``): it gives ``value``
+    #: on today's data and stays right when the data changes.
+    code: str | None = None
 
     def new_node(self) -> cst.BaseExpression:
-        """``value`` as a literal, in the quotes the old one used (a file's own style is kept)."""
+        """``code``, or ``value`` as a literal in the quotes the old one used (a file's own style is kept)."""
+        if self.code is not None:
+            return cst.parse_expression(self.code)
         return literal_like(self.node, self.value)
+
+    def present(self, expr: cst.BaseExpression) -> bool:
+        """Whether ``expr`` already is what this change writes (so writing twice changes nothing)."""
+        if self.code is not None:
+            return same_code(expr, cst.parse_expression(self.code))
+        return has_literal(expr, self.value)
 
 
 @dataclass(frozen=True)
@@ -90,12 +111,14 @@ def literal_like(old: cst.BaseExpression, value: LiteralValue) -> cst.BaseExpres
 # Choosing how to write a value.
 
 
-def place(index: SourceIndex, expr: cst.BaseExpression, value: LiteralValue, *, shape: bool = False) -> Placement | None:
+def place(index: SourceIndex, expr: cst.BaseExpression, value: LiteralValue, *, shape: bool = False,
+          count: bool = False) -> Placement | None:
     """How to write ``value`` where the call now has ``expr``; None for a literal at the call.
 
     ``shape`` says the value is a declared input shape (per sample, no batch
     axis), so an array's whole ``.shape`` there is the array's shape less its
-    first axis.
+    first axis. ``count`` says it is a number of classes (an output layer's
+    units), so a count the script computes from its labels is computed right.
     """
     if shape and isinstance(value, tuple):
         base = _whole_shape_of(expr)
@@ -110,7 +133,7 @@ def place(index: SourceIndex, expr: cst.BaseExpression, value: LiteralValue, *, 
         return None  # a literal at the call already: it is the place
     found = definition_of(index, expr)
     if found is None:
-        return None
+        return _counted(index, expr, value) if count and isinstance(value, int) else None
     ok, defined = literal_value(found.node)
     if ok and same_literal(defined, _tupled(value)):
         # Already written there (the edits applied twice): nothing more to change. Should the call still see
@@ -145,6 +168,105 @@ def _elements(index: SourceIndex, expr: cst.Tuple | cst.List, value: tuple[objec
     if not defined_elsewhere:
         return None  # only literals: writing the whole tuple at the call reads the same
     return Placement(tuple(changes), note=_note(tuple(changes)))
+
+
+def _counted(index: SourceIndex, expr: cst.BaseExpression, value: int) -> Placement | None:
+    """A class count computed from the labels (``n = int(y.max())``, one short): computed right, where it is.
+
+    The labels are the one data name the computation reads; ``len(enc.classes_)``
+    when they come from a ``LabelEncoder``, ``y.shape[-1]`` when one-hot, else
+    ``int(y.max()) + 1`` (integer ids). Whether that gives ``value`` on the data
+    is for the script's run to tell: the pipeline tries the literal when not.
+    """
+    node, what, others = expr, "", cast(tuple[int, ...], ())
+    for _ in range(_MAX_DEPTH):
+        if not isinstance(node, cst.Name):
+            break
+        assignment = _assignment(index, node)
+        value_node = _plain_value(index, assignment)
+        if assignment is None or value_node is None:
+            return None
+        what, others = node.value, tuple(sorted({*others, *_others(index, assignment, node)}))
+        node = value_node
+    if isinstance(node, cst.Name) or literal_value(node)[0] or not (_reads_shape(node) or _calls(node)):
+        return None  # ``args.n``, ``CONFIG["n"]``: a setting, not a count computed from data
+    labels = _data_names(index, node)
+    if len(labels) != 1 or isinstance(_plain_value(index, _assignment(index, labels[0])), cst.Dict):
+        return None
+    code = _count_of(index, labels[0], one_hot=_reads_shape(node))
+    if same_code(node, cst.parse_expression(code)):
+        return Placement()  # already so: should the count still be wrong, the literal is the pipeline's next try
+    line = index.line(node) or 0
+    definition = Definition(node, f"{what} (computed at line {line})", line, others) if what else None
+    change = Change(node, value, definition, code)
+    where = f" where {what} is computed at line {line}" if what else ""
+    note = f"written as {code}{where}, the class count of the labels (now {value})"
+    if definition is not None and others:
+        note += f"; {what} is also used at line{'s' if len(others) > 1 else ''} {', '.join(map(str, others))}"
+    return Placement((change,), note=note)
+
+
+def _plain_value(index: SourceIndex, assignment: Assignment | None) -> cst.BaseExpression | None:
+    """The value of the one plain assignment ``name = value`` an assignment is."""
+    if assignment is None or not isinstance(assignment.node, cst.Name):
+        return None
+    target = index.parent(assignment.node)
+    statement = index.parent(target) if isinstance(target, cst.AssignTarget) else target
+    return _assigned_value(statement, assignment.node)
+
+
+def _data_names(index: SourceIndex, expr: cst.BaseExpression) -> list[cst.Name]:
+    """The names ``expr`` reads that the script assigns (not builtins, modules, attributes or keywords)."""
+    found: dict[str, cst.Name] = {}
+
+    class _Find(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if _plain_value(index, _assignment(index, node)) is not None:
+                found.setdefault(node.value, node)
+
+    expr.visit(_Find())
+    return list(found.values())
+
+
+def _reads_shape(expr: cst.BaseExpression) -> bool:
+    """Whether ``expr`` reads a ``.shape`` (the script counts its classes as a one-hot width)."""
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            nonlocal found
+            found = found or node.attr.value == "shape"
+
+    expr.visit(_Find())
+    return found
+
+
+def _calls(expr: cst.BaseExpression) -> bool:
+    """Whether ``expr`` calls anything (``len(set(y))``, ``int(y.max())``)."""
+    return bool(cst.matchers.findall(expr, cst.matchers.Call()))
+
+
+def _count_of(index: SourceIndex, labels: cst.Name, *, one_hot: bool = False) -> str:
+    """The expression that counts the classes of ``labels``, by how the labels were made (or are read)."""
+    made = _plain_value(index, _assignment(index, labels))
+    if isinstance(made, cst.Call) and callee_name(made.func) == "LabelEncoder":
+        return f"len({labels.value}.classes_)"  # the encoder itself: its classes are the count
+    if isinstance(made, cst.Call) and isinstance(made.func, cst.Attribute) and \
+            made.func.attr.value in ("fit_transform", "transform") and isinstance(made.func.value, cst.Name):
+        encoder = _plain_value(index, _assignment(index, made.func.value))
+        if isinstance(encoder, cst.Call) and callee_name(encoder.func) == "LabelEncoder":
+            return f"len({made.func.value.value}.classes_)"
+    if one_hot or (isinstance(made, cst.Call) and callee_name(made.func) == "to_categorical"):
+        return f"{labels.value}.shape[-1]"
+    return f"int({labels.value}.max()) + 1"
 
 
 def _note(changes: tuple[Change, ...]) -> str:

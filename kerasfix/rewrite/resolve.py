@@ -43,7 +43,6 @@ from kerasfix.rewrite.render import (
     base_of,
     callee_name,
     code_of,
-    has_literal,
     is_layer_call,
     is_wrapped,
     layer_call,
@@ -140,7 +139,8 @@ class _Planner:
         elif isinstance(edit, SetLayerArgument):
             call = self._layer(edit.layer)
             code = self._all_but_last(call, edit) if edit.except_last else None
-            if code is None and self._in_user_terms(_argument(call, (edit.name,), edit.position), edit.value):
+            arg = _argument(call, (edit.name,), edit.position)
+            if code is None and self._in_user_terms(arg, edit.value, count=edit.name == "units"):
                 return
             self._arg_op(call, partial(set_argument, name=edit.name, value=edit.value, position=edit.position,
                                        code=code))
@@ -171,14 +171,15 @@ class _Planner:
 
         return self.index.call_at(ref.origin, f"layer '{ref.name}'", accept=of_its_class)
 
-    def _in_user_terms(self, arg: cst.Arg | None, value: LiteralValue, *, shape: bool = False) -> bool:
+    def _in_user_terms(self, arg: cst.Arg | None, value: LiteralValue, *, shape: bool = False,
+                       count: bool = False) -> bool:
         """Write ``value`` where the script defines it, or as an expression over its data (``provenance``).
 
         False: nothing planned, the caller writes the literal at the call.
         """
         if self.literal or arg is None:
             return False
-        placement = place(self.index, arg.value, value, shape=shape)
+        placement = place(self.index, arg.value, value, shape=shape, count=count)
         if placement is None:
             return False
         if placement.code is not None:
@@ -198,8 +199,7 @@ class _Planner:
                          ) -> cst.BaseExpression:
                     return make()
 
-                present = partial(_has_literal, value=change.value)
-                self.plan.wraps.setdefault(change.node, []).append(Wrap(swap, present))
+                self.plan.wraps.setdefault(change.node, []).append(Wrap(swap, change.present))
         self.plan.placed.append(placement)
         return True
 
@@ -587,10 +587,6 @@ def _argument(call: cst.Call, names: tuple[str, ...], position: int | None) -> c
 def _input_shape_argument(call: cst.Call) -> cst.Arg | None:
     """The shape of an ``Input(...)``, where ``set_input_layer_shape`` would write it (not ``batch_shape=``)."""
     return _argument(call, ("shape",), 0) or _argument(call, ("input_shape",), None)
-
-
-def _has_literal(expr: cst.BaseExpression, value: LiteralValue) -> bool:
-    return has_literal(expr, value)
 
 
 def _first_in_body(loop: cst.For | cst.While, statement: cst.BaseStatement) -> bool:
