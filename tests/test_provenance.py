@@ -410,3 +410,52 @@ def test_count_only_for_units() -> None:
     source = "y = f()\nout = Dense(4, activation=pick(y))\n"
     out, _, _ = rewritten(source, [SetLayerArgument(dense(source), "activation", "softmax")])
     assert 'activation="softmax"' in out
+
+
+# ---------------------------------------------------------------------------
+# Over every fixture pair: a fix never trades the script's name or expression for a number.
+
+
+def _tokens(line: str) -> tuple[set[str], set[str]]:
+    """The variables read and the numbers on one line of code (not attributes, methods or keyword names)."""
+    import io
+    import keyword
+    import tokenize
+
+    try:
+        toks = [t for t in tokenize.generate_tokens(io.StringIO(line.strip() + "\n").readline)
+                if t.type not in (tokenize.NEWLINE, tokenize.ENDMARKER)]
+    except (tokenize.TokenError, IndentationError):
+        return set(), set()
+    names: set[str] = set()
+    numbers: set[str] = set()
+    for i, tok in enumerate(toks):
+        before = toks[i - 1].string if i else ""
+        after = toks[i + 1].string if i + 1 < len(toks) else ""
+        if tok.type == tokenize.NAME and not keyword.iskeyword(tok.string) and before != "." and after != "=":
+            names.add(tok.string)
+        elif tok.type == tokenize.NUMBER:
+            numbers.add(tok.string)
+    return names, numbers
+
+
+def _pairs() -> list[tuple[Path, Path]]:
+    return [(p.with_name(p.name.replace(".fixed.py", ".py")), p) for p in sorted(FIXTURES.glob("*/*.fixed.py"))]
+
+
+@pytest.mark.parametrize("pair", _pairs(), ids=lambda p: f"{p[0].parent.name}/{p[0].stem}")
+def test_fixed_fixture_keeps_names_and_expressions(pair: tuple[Path, Path]) -> None:
+    """Where a changed line loses a name of the script, no new number takes its place (``X.shape`` →
+    ``(8,)``, ``NUM_CLASSES`` → ``5``): the intended form keeps the name and changes its definition."""
+    import difflib
+
+    before, after = (p.read_text(encoding="utf-8").splitlines() for p in pair)
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "replace":
+            continue
+        for old, new in zip(before[i1:i2], after[j1:j2], strict=False):
+            old_names, old_numbers = _tokens(old)
+            new_names, new_numbers = _tokens(new)
+            lost, gained = old_names - new_names, new_numbers - old_numbers
+            assert not (lost and gained), f"{old.strip()!r} -> {new.strip()!r}: {sorted(lost)} became {sorted(gained)}"
