@@ -107,6 +107,24 @@ def test_argparse_without_a_literal_default_writes_the_call(change: str) -> None
     assert "Dense(3," in out and notes == ()
 
 
+@pytest.mark.parametrize("shape", [
+    # the parsed arguments handed to the function that builds the model
+    "def build(opts):\n    return Dense(opts.num_classes)\n\nargs = parser.parse_args()\nm = build(args)\n",
+    # parsed in a function of the script
+    "def get_args():\n    return parser.parse_args()\n\nargs = get_args()\nm = Dense(args.num_classes)\n",
+])
+def test_argparse_through_functions(shape: str) -> None:
+    source = ARGPARSE.split("args = ")[0] + shape
+    out, notes, _ = rewritten(source, units(source, 3))
+    assert "default=3)" in out and "Dense(3)" not in out and notes
+
+
+def test_argparse_not_parsed_writes_the_call() -> None:
+    source = ARGPARSE.replace("args = parser.parse_args()", "args = make_config()")
+    out, _, _ = rewritten(source, units(source, 3))
+    assert "Dense(3," in out
+
+
 def test_argparse_set_defaults_writes_the_call() -> None:
     source = ARGPARSE.replace("args = ", "parser.set_defaults(num_classes=7)\nargs = ")
     out, _, _ = rewritten(source, units(source, 3))

@@ -469,21 +469,35 @@ def _of_argparse(index: SourceIndex, expr: cst.Attribute) -> Definition | None:
     if default is None or not literal_value(default)[0]:
         return None  # a required flag or a computed default: the value is not written in one literal
     flag = _flag(adds[0]) or dest
-    uses = [n for n in _attribute_reads(index.module, expr.value.value, dest) if n is not expr]
+    # Any ``<name>.<dest>`` counts: the parsed arguments may be passed around under other names.
+    uses = [n for n in _attribute_reads(index.module, dest) if n is not expr]
     return Definition(default, f"the default of {flag}", index.line(default) or 0, _lines(index, uses))
 
 
 def _is_parse_args(index: SourceIndex, assignment: Assignment) -> bool:
+    """Whether a name holds what ``parse_args()`` returned: assigned from it, from a function of the script
+    that returns it (``args = get_args()``), or a parameter (``def build(args)``) in a script that parses
+    arguments. The flag's ``add_argument`` must also be the only one with that destination."""
     node = assignment.node
+    parses = bool(_calls_of(index.module, "parse_args", method=True))
     if isinstance(node, cst.Param):
+        return parses
+    value = _plain_value(index, assignment)
+    if not isinstance(value, cst.Call):
         return False
-    target = index.parent(node)
-    statement = index.parent(target) if isinstance(target, cst.AssignTarget) else None
-    if not isinstance(statement, cst.Assign):
-        return False
-    value = statement.value
-    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
-        value.func.attr.value == "parse_args"
+    if isinstance(value.func, cst.Attribute) and value.func.attr.value == "parse_args":
+        return True
+    return isinstance(value.func, cst.Name) and parses and _returns_parse_args(index.module, value.func.value)
+
+
+def _returns_parse_args(module: cst.Module, function: str) -> bool:
+    """Whether the module's function ``function`` returns ``<parser>.parse_args(...)``."""
+    m = cst.matchers
+    returns = m.Return(value=m.Call(func=m.Attribute(attr=m.Name("parse_args"))))
+    return any(
+        isinstance(node, cst.FunctionDef) and node.name.value == function and m.findall(node, returns)
+        for node in module.body
+    )
 
 
 def _strings(call: cst.Call) -> list[str]:
@@ -509,12 +523,12 @@ def _sets_default(call: cst.Call, dest: str) -> bool:
     return any(a.keyword is not None and a.keyword.value == dest for a in call.args)
 
 
-def _attribute_reads(module: cst.Module, owner: str, attribute: str) -> list[cst.Attribute]:
+def _attribute_reads(module: cst.Module, attribute: str) -> list[cst.Attribute]:
     found: list[cst.Attribute] = []
 
     class _Find(cst.CSTVisitor):
         def visit_Attribute(self, node: cst.Attribute) -> None:
-            if isinstance(node.value, cst.Name) and node.value.value == owner and node.attr.value == attribute:
+            if isinstance(node.value, cst.Name) and node.attr.value == attribute:
                 found.append(node)
 
     module.visit(_Find())
