@@ -477,3 +477,16 @@ def test_fixed_fixture_keeps_names_and_expressions(pair: tuple[Path, Path]) -> N
             new_names, new_numbers = _tokens(new)
             lost, gained = old_names - new_names, new_numbers - old_numbers
             assert not (lost and gained), f"{old.strip()!r} -> {new.strip()!r}: {sorted(lost)} became {sorted(gained)}"
+
+
+def test_definition_that_does_not_verify_falls_back_to_the_literal(tmp_path: Path) -> None:
+    """Run with ``--num-classes 10`` the default is not what the call sees: the literal at the call is written."""
+    from kerasfix.pipeline import Options, process
+
+    case = FIXTURES / "units_mismatch" / "argparse_num_classes.py"
+    path = tmp_path / case.name
+    shutil.copyfile(case, path)
+    result = process(str(path), Options(diff=True, argv=("--num-classes", "10")))
+    assert result.status == "would_fix", result.why_not
+    assert "+        layers.Dense(3, activation=\"softmax\")," in result.diff
+    assert "default=10" not in result.diff and "written where" not in result.applied[0].summary
