@@ -165,6 +165,48 @@ def test_dict_changed_later_writes_the_call(later: str) -> None:
     assert "Dense(6)" in out and notes == ()
 
 
+def test_nested_dict_entry_reached_through_a_parameter() -> None:
+    source = src("""
+        CONFIG = {"model": {"units": 10, "act": "relu"}, "epochs": 3}
+
+        def build(cfg):
+            return Sequential([Dense(cfg["model"]["units"])])
+
+        model = build(CONFIG)
+        print(CONFIG["model"].get("units"))
+    """)
+    out, notes, shared = rewritten(source, units(source, 4))
+    assert out.startswith('CONFIG = {"model": {"units": 4, "act": "relu"}, "epochs": 3}')
+    assert 'CONFIG["model"]["units"] at line 1 (now 4)' in notes[0] and shared  # the .get() on line 7
+
+
+@pytest.mark.parametrize("later", ['CONFIG["model"] = {"units": 5}', 'del CONFIG["model"]["units"]',
+                                   'CONFIG["model"].update(units=5)'])
+def test_nested_dict_changed_later_writes_the_call(later: str) -> None:
+    source = f'CONFIG = {{"model": {{"units": 10}}}}\n{later}\nout = Dense(CONFIG["model"]["units"])\n'
+    out, notes, _ = rewritten(source, units(source, 4))
+    assert "Dense(4)" in out and notes == ()
+
+
+def test_settings_class_attribute() -> None:
+    source = src("""
+        class CFG:
+            num_classes = 10
+            img_size: int = 28
+
+        out = Dense(CFG.num_classes)
+    """)
+    out, notes, _ = rewritten(source, units(source, 7))
+    assert "    num_classes = 7\n" in out and "Dense(CFG.num_classes)" in out
+    assert notes == ("written where the value is defined: CFG.num_classes at line 2 (now 7)",)
+
+
+def test_settings_class_attribute_set_again_writes_the_call() -> None:
+    source = "class CFG:\n    n = 10\nCFG.n = 12\nout = Dense(CFG.n)\n"
+    out, _, _ = rewritten(source, units(source, 7))
+    assert "Dense(7)" in out
+
+
 def test_module_constant_read_in_a_function() -> None:
     source = src("""
         NUM_CLASSES = 10

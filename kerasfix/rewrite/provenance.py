@@ -326,7 +326,7 @@ def definition_of(index: SourceIndex, expr: cst.BaseExpression, depth: int = 0) 
     if isinstance(expr, cst.Name):
         return _of_name(index, expr, depth)
     if isinstance(expr, cst.Attribute):
-        return _of_argparse(index, expr)
+        return _of_argparse(index, expr) or _of_class_attribute(index, expr)
     if isinstance(expr, cst.Subscript):
         return _of_dict_entry(index, expr)
     return None
@@ -390,17 +390,36 @@ def _assigned_value(statement: cst.CSTNode | None, target: cst.Name) -> cst.Base
 
 def _of_parameter(index: SourceIndex, param: cst.Param, others: tuple[int, ...], depth: int) -> Definition | None:
     """A parameter's default, or what its one caller passes; None when callers pass it from several places."""
+    reaching = _reaching(index, param)
+    if reaching is None:
+        return None
+    node, passed = reaching
+    function = cast(cst.FunctionDef, index.parent(index.parent(param) or param))
+    if not literal_value(node)[0]:  # ``n_classes=NUM_CLASSES``, ``build(CONFIG["n"])``: follow it further
+        deeper = definition_of(index, node, depth + 1)
+        if deeper is None:
+            return None
+        return Definition(deeper.node, deeper.what, deeper.line, tuple(sorted({*deeper.others, *others})))
+    name, of = param.name.value, function.name.value
+    what = f"the {name}= passed to {of}()" if passed else f"the default of {name} in {of}()"
+    return Definition(node, what, index.line(node) or 0, others)
+
+
+def _reaching(index: SourceIndex, param: cst.Param) -> tuple[cst.BaseExpression, bool] | None:
+    """What reaches a parameter, and whether a caller passes it (else it is the default); None when it
+    cannot be told: a lambda, ``f(*args)``, several callers passing it, no default."""
     function = index.parent(index.parent(param) or param)
     if not isinstance(function, cst.FunctionDef):
-        return None  # a lambda
+        return None
     params = function.params
     positional = [*params.posonly_params, *params.params]
     position = next((i for i, p in enumerate(positional) if p is param), None)
-    keyword = param.name.value if param not in params.posonly_params else None
-    if _in_class(index, function):
+    keyword = None if any(p is param for p in params.posonly_params) else param.name.value
+    method = _in_class(index, function)
+    if method:
         position = position - 1 if position else None  # ``self`` is passed by the attribute call
     passed: list[cst.BaseExpression] = []
-    for call in _calls_of(index.module, function.name.value, method=_in_class(index, function)):
+    for call in _calls_of(index.module, function.name.value, method=method):
         if any(a.star for a in call.args):
             return None  # ``f(*args)``/``f(**kw)``: cannot tell what reaches the parameter
         plain = [a for a in call.args if a.keyword is None]
@@ -410,24 +429,9 @@ def _of_parameter(index: SourceIndex, param: cst.Param, others: tuple[int, ...],
             passed.extend(a.value for a in call.args if a.keyword is not None and a.keyword.value == keyword)
     if len(passed) > 1:
         return None
-    if passed:  # the one caller's argument is where the value comes from
-        ok, _ = literal_value(passed[0])
-        if ok:
-            what = f"the {param.name.value}= passed to {function.name.value}()"
-            return Definition(passed[0], what, index.line(passed[0]) or 0, others)
-        deeper = definition_of(index, passed[0], depth + 1)
-        if deeper is None:
-            return None
-        return Definition(deeper.node, deeper.what, deeper.line, tuple(sorted({*deeper.others, *others})))
-    if param.default is None:
-        return None
-    if not literal_value(param.default)[0]:  # ``n_classes=NUM_CLASSES``: the constant is the definition
-        deeper = definition_of(index, param.default, depth + 1)
-        if deeper is None:
-            return None
-        return Definition(deeper.node, deeper.what, deeper.line, tuple(sorted({*deeper.others, *others})))
-    what = f"the default of {param.name.value} in {function.name.value}()"
-    return Definition(param.default, what, index.line(param.default) or 0, others)
+    if passed:
+        return passed[0], True
+    return (param.default, False) if param.default is not None else None
 
 
 def _in_class(index: SourceIndex, function: cst.FunctionDef) -> bool:
@@ -539,29 +543,67 @@ def _attribute_reads(module: cst.Module, attribute: str) -> list[cst.Attribute]:
 
 
 def _of_dict_entry(index: SourceIndex, expr: cst.Subscript) -> Definition | None:
-    """``CONFIG["n_classes"]`` where ``CONFIG = {"n_classes": 10, …}`` is never changed afterwards."""
-    key = _key(expr)
-    if key is None or not isinstance(expr.value, cst.Name):
+    """``CONFIG["n_classes"]`` (or ``CONFIG["model"]["units"]``) where ``CONFIG = {"n_classes": 10, …}``
+    is a dict literal never changed afterwards; the dict may reach the call as a function's parameter."""
+    path = _key_path(expr)
+    if path is None:
         return None
-    owner = expr.value.value
-    assignment = _assignment(index, expr.value)
-    if assignment is None or not isinstance(assignment.node, cst.Name):
+    root, keys = path
+    found = _dict_literal(index, root, 0)
+    if found is None:
         return None
-    target = index.parent(assignment.node)
-    statement = index.parent(target) if isinstance(target, cst.AssignTarget) else None
-    if not isinstance(statement, cst.Assign) or not isinstance(statement.value, cst.Dict):
+    named, owner = found
+    entry = None
+    for key in keys:
+        entries = [e for e in owner.elements
+                   if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
+                   and e.key.evaluated_value == key]
+        if len(entries) != 1:
+            return None
+        entry = entries[0]
+        if key != keys[-1]:
+            if not isinstance(entry.value, cst.Dict):
+                return None
+            owner = entry.value
+    if entry is None or not literal_value(entry.value)[0]:
         return None
-    entries = [e for e in statement.value.elements
-               if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
-               and e.key.evaluated_value == key]
-    if len(entries) != 1 or not literal_value(entries[0].value)[0]:
-        return None
-    reads, written = _dict_uses(index, owner, key)
+    reads, written = _dict_uses(index, keys)
     if written:
-        return None  # the entry is set again somewhere: the literal may not be what the call reads
+        return None  # the entry (or the dict) is changed somewhere: the literal may not be what the call reads
     uses = [n for n in reads if n is not expr]
-    value = entries[0].value
-    return Definition(value, f"{owner}[{code_of(entries[0].key)}]", index.line(value) or 0, _lines(index, uses))
+    value = entry.value
+    what = named + "".join(f'["{k}"]' for k in keys) if len(keys) > 1 else f"{named}[{code_of(entry.key)}]"
+    return Definition(value, what, index.line(value) or 0, _lines(index, uses))
+
+
+def _key_path(expr: cst.BaseExpression) -> tuple[cst.Name, tuple[str, ...]] | None:
+    """``CONFIG["model"]["units"]`` → (``CONFIG``, ("model", "units")); None for any other key or base."""
+    keys: list[str] = []
+    while isinstance(expr, cst.Subscript):
+        key = _key(expr)
+        if key is None:
+            return None
+        keys.insert(0, key)
+        expr = expr.value
+    return (expr, tuple(keys)) if isinstance(expr, cst.Name) and keys else None
+
+
+def _dict_literal(index: SourceIndex, name: cst.Name, depth: int) -> tuple[str, cst.Dict] | None:
+    """The dict literal ``name`` holds, and the name it was assigned to: assigned to ``name``, or passed by
+    the one caller of the function ``name`` is a parameter of (``build(CONFIG)``)."""
+    if depth > _MAX_DEPTH:
+        return None
+    assignment = _assignment(index, name)
+    if assignment is None:
+        return None
+    if isinstance(assignment.node, cst.Param):
+        reaching = _reaching(index, assignment.node)
+        passed = reaching[0] if reaching is not None else None
+        if isinstance(passed, cst.Name):
+            return _dict_literal(index, passed, depth + 1)
+        return None  # a dict literal written in the call: no name to speak of it by
+    value = _plain_value(index, assignment)
+    return (name.value, value) if isinstance(value, cst.Dict) else None
 
 
 def _key(expr: cst.Subscript) -> str | None:
@@ -573,35 +615,89 @@ def _key(expr: cst.Subscript) -> str | None:
     return None
 
 
-def _dict_uses(index: SourceIndex, owner: str, key: str) -> tuple[list[cst.CSTNode], bool]:
-    """Reads of ``owner[key]``/``owner.get(key)``, and whether the dict may be changed (stored to, updated)."""
+_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__"})
+
+
+def _dict_uses(index: SourceIndex, keys: tuple[str, ...]) -> tuple[list[cst.CSTNode], bool]:
+    """Reads of ``<any name>[k1]…[kn]`` (and ``….get(kn)``), and whether the entry may be changed.
+
+    Any name: the dict may be passed around under other names, so every read
+    with the same keys counts (a use too many makes a fix ``review``, never
+    wrong), and so does every store on a path that contains or is inside it,
+    and any ``update``-like call on a dict.
+    """
     reads: list[cst.CSTNode] = []
     written = False
 
     class _Find(cst.CSTVisitor):
-        def visit_Subscript(self, node: cst.Subscript) -> None:
+        def visit_Subscript(self, node: cst.Subscript) -> bool:
             nonlocal written
-            if isinstance(node.value, cst.Name) and node.value.value == owner and _key(node) == key:
-                parent = index.parent(node)
-                if isinstance(parent, (cst.AssignTarget, cst.AugAssign)) or \
-                        (isinstance(parent, cst.AnnAssign) and parent.target is node):
-                    written = True
-                else:
-                    reads.append(node)
+            path = _key_path(node)
+            if path is None:
+                return True
+            found = path[1]
+            short = min(len(found), len(keys))
+            if found[:short] != keys[:short]:
+                return False
+            parent = index.parent(node)
+            stored = isinstance(parent, (cst.AssignTarget, cst.AugAssign, cst.Del)) or \
+                (isinstance(parent, cst.AnnAssign) and parent.target is node)
+            if stored:
+                written = True
+            elif found == keys:
+                reads.append(node)
+            return False  # the inner subscripts are this one's own path
 
         def visit_Call(self, node: cst.Call) -> None:
             nonlocal written
             func = node.func
-            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == owner:
-                method = func.attr.value
-                first = node.args[0].value if node.args else None
-                if method in ("update", "setdefault", "pop", "clear", "__setitem__"):
-                    written = True
-                elif method == "get" and isinstance(first, cst.SimpleString) and first.evaluated_value == key:
+            if not isinstance(func, cst.Attribute):
+                return
+            method = func.attr.value
+            if method in _MUTATORS and (isinstance(func.value, cst.Name) or _key_path(func.value) is not None):
+                written = True
+            elif method == "get" and node.args and isinstance(node.args[0].value, cst.SimpleString):
+                inner = _key_path(func.value)
+                prefix = inner[1] if inner is not None else ()
+                if (*prefix, node.args[0].value.evaluated_value) == keys:
                     reads.append(node)
 
     index.module.visit(_Find())
     return reads, written
+
+
+# -- class attributes ------------------------------------------------------------
+
+
+def _class_value(small: cst.BaseSmallStatement, attr: str) -> cst.BaseExpression | None:
+    """The value of ``attr = value`` / ``attr: T = value`` in a class body."""
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        target = small.targets[0].target
+        return small.value if isinstance(target, cst.Name) and target.value == attr else None
+    if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.target.value == attr:
+        return small.value
+    return None
+
+
+def _of_class_attribute(index: SourceIndex, expr: cst.Attribute) -> Definition | None:
+    """``CFG.num_classes`` where ``class CFG: num_classes = 10`` (a settings class) and nothing sets it again."""
+    if not isinstance(expr.value, cst.Name):
+        return None
+    assignment = _assignment(index, expr.value)
+    cls = assignment.node if assignment is not None else None
+    if not isinstance(cls, cst.ClassDef) or not isinstance(cls.body, cst.IndentedBlock):
+        return None
+    attr = expr.attr.value
+    values = [value for line in cls.body.body if isinstance(line, cst.SimpleStatementLine)
+              for small in line.body if (value := _class_value(small, attr)) is not None]
+    if len(values) != 1 or not literal_value(values[0])[0]:
+        return None
+    reads = _attribute_reads(index.module, attr)
+    if any(isinstance(index.parent(r), (cst.AssignTarget, cst.AugAssign)) for r in reads):
+        return None  # set again somewhere (``CFG.num_classes = 5``, ``self.num_classes = …``)
+    value = values[0]
+    uses = [r for r in reads if r is not expr]
+    return Definition(value, f"{expr.value.value}.{attr}", index.line(value) or 0, _lines(index, uses))
 
 
 __all__ = ["Change", "Definition", "Placement", "definition_of", "literal_like", "place"]
