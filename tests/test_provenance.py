@@ -459,11 +459,16 @@ def test_count_of_one_hot_labels() -> None:
     assert "n = y.shape[-1]\n" in out
 
 
-@pytest.mark.parametrize("count", ["int(a.max() + b.max())", "n_seen"])
+@pytest.mark.parametrize("count", ["int(a.max() + b.max())", "n_seen", "len(NAMES)", "len(CLASSES) - 1"])
 def test_count_not_from_one_array_writes_the_call(count: str) -> None:
-    source = f"a = f()\nb = g()\nn_seen = h\nout = Dense({count})\n"
+    source = f"a = f()\nb = g()\nn_seen = h\nNAMES = ['cat', 'dog']\nCLASSES = names()\nout = Dense({count})\n"
     out, notes, _ = rewritten(source, units(source, 3))
     assert "Dense(3)" in out and notes == ()
+
+
+def test_count_of_labels_given_to_fit() -> None:
+    source = "codes = f()\nn = int(codes.max())\nout = Dense(n)\nmodel.fit(x, codes)\n"
+    assert "n = int(codes.max()) + 1\n" in rewritten(source, units(source, 3))[0]
 
 
 def test_count_only_for_units() -> None:

@@ -70,12 +70,17 @@ class SourceIndex:
 
     def __init__(self, module: cst.Module, path: str | None = None) -> None:
         wrapper = MetadataWrapper(module)
-        resolved = wrapper.resolve_many([PositionProvider, ParentNodeProvider, ScopeProvider])
+        resolved = wrapper.resolve_many([PositionProvider, ParentNodeProvider])
         positions: Mapping[cst.CSTNode, CodeRange] = resolved[PositionProvider]  # type: ignore[assignment]
         self._positions = positions
         self._parents: Mapping[cst.CSTNode, cst.CSTNode] = resolved[ParentNodeProvider]  # type: ignore[assignment]
-        # Scopes let a value at a call be followed to where it is defined (``rewrite/provenance.py``).
-        self._scopes: Mapping[cst.CSTNode, Scope | None] = resolved[ScopeProvider]  # type: ignore[assignment]
+        # Scopes let a value at a call be followed to where it is defined (``rewrite/provenance.py``). That is
+        # a nicety: code libcst's scope analysis cannot follow gets its fixes as literals, never no fix at all.
+        self._scopes: Mapping[cst.CSTNode, Scope | None]
+        try:
+            self._scopes = wrapper.resolve(ScopeProvider)
+        except Exception:  # noqa: BLE001 - any failure of the analysis means: no provenance
+            self._scopes = {}
         self.module = wrapper.module
         self.path = path
         self._by_span: dict[Span, list[cst.Call]] = {}

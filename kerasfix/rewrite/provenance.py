@@ -17,6 +17,7 @@ libcst scopes) and returns plain frozen values; nothing is changed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
@@ -191,8 +192,14 @@ def _counted(index: SourceIndex, expr: cst.BaseExpression, value: int) -> Placem
     if isinstance(node, cst.Name) or literal_value(node)[0] or not (_reads_shape(node) or _calls(node)):
         return None  # ``args.n``, ``CONFIG["n"]``: a setting, not a count computed from data
     labels = _data_names(index, node)
-    if len(labels) != 1 or isinstance(_plain_value(index, _assignment(index, labels[0])), cst.Dict):
+    if len(labels) != 1:
         return None
+    made = _plain_value(index, _assignment(index, labels[0]))
+    if made is None or isinstance(made, (cst.Dict, cst.List, cst.Tuple, cst.Set)) or literal_value(made)[0]:
+        return None  # ``len(CLASS_NAMES)``: a list the script wrote, not labels to count
+    encoder = isinstance(made, cst.Call) and callee_name(made.func) == "LabelEncoder"
+    if not (encoder or _are_labels(index.module, labels[0].value)):
+        return None  # ``len(class_names)``: what else the script counts is not for us to rewrite
     code = _count_of(index, labels[0], one_hot=_reads_shape(node))
     if same_code(node, cst.parse_expression(code)):
         return Placement()  # already so: should the count still be wrong, the literal is the pipeline's next try
@@ -234,6 +241,24 @@ def _data_names(index: SourceIndex, expr: cst.BaseExpression) -> list[cst.Name]:
 
     expr.visit(_Find())
     return list(found.values())
+
+
+_LABELS = re.compile(r"^y($|_)|labels?|targets?", re.IGNORECASE)
+
+
+def _are_labels(module: cst.Module, name: str) -> bool:
+    """Whether ``name`` holds labels: it is given as ``y`` to ``fit`` (or ``train_on_batch``), or is called so."""
+    if _LABELS.search(name):
+        return True
+    m = cst.matchers
+    given = m.OneOf(m.Arg(keyword=m.Name("y"), value=m.Name(name)))
+    for call in m.findall(module, m.Call(func=m.Attribute(attr=m.Name("fit") | m.Name("train_on_batch")))):
+        assert isinstance(call, cst.Call)
+        plain = [a for a in call.args if a.keyword is None]
+        if (len(plain) > 1 and isinstance(plain[1].value, cst.Name) and plain[1].value.value == name) or \
+                any(m.matches(a, given) for a in call.args):
+            return True
+    return False
 
 
 def _reads_shape(expr: cst.BaseExpression) -> bool:
