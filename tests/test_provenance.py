@@ -294,6 +294,25 @@ def test_method_parameter_passed_positionally() -> None:
     assert "Builder().head(3)" in out
 
 
+def test_constructor_parameter_passed_by_the_class_call() -> None:
+    source = src("""
+        class Classifier(keras.Model):
+            def __init__(self, num_classes=10):
+                super().__init__()
+                self.head = Dense(num_classes)
+        model = Classifier(num_classes=12)
+    """)
+    out, notes, _ = rewritten(source, units(source, 3))
+    assert "Classifier(num_classes=3)" in out and "num_classes=10" in out
+    assert "the num_classes= passed to Classifier()" in notes[0]
+
+
+def test_definition_of_another_type_writes_the_call() -> None:
+    source = "n_features = 8\nmodel = Sequential([Dense(4, input_shape=(n_features))])\n"
+    out, notes, _ = rewritten(source, [SetInputShape(dense(source), (8,))])
+    assert "input_shape=(8,)" in out and out.startswith("n_features = 8\n") and notes == ()
+
+
 @pytest.mark.parametrize("calls", ["build(n_classes=4)\nbuild(n_classes=5)", "build(*sizes)"])
 def test_parameter_passed_from_several_places_writes_the_call(calls: str) -> None:
     source = f"def build(n_classes=10):\n    return Dense(n_classes)\n{calls}\n"

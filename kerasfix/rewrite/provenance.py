@@ -136,7 +136,9 @@ def place(index: SourceIndex, expr: cst.BaseExpression, value: LiteralValue, *, 
     if found is None:
         return _counted(index, expr, value) if count and isinstance(value, int) else None
     ok, defined = literal_value(found.node)
-    if ok and same_literal(defined, _tupled(value)):
+    if not ok or type(defined) is not type(_tupled(value)):
+        return None  # ``input_shape=(n_features)`` reads an int where a tuple is wanted: the call must change
+    if same_literal(defined, _tupled(value)):
         # Already written there (the edits applied twice): nothing more to change. Should the call still see
         # another value (a flag given on the command line), the pipeline's literal try is what fixes it.
         return Placement()
@@ -161,7 +163,7 @@ def _elements(index: SourceIndex, expr: cst.Tuple | cst.List, value: tuple[objec
         if found is None:
             return None  # an element we cannot read: the whole tuple is written at the call
         ok, defined = literal_value(found.node)
-        if not ok:
+        if not ok or type(defined) is not type(wanted):
             return None
         defined_elsewhere = True
         if not same_literal(defined, wanted):
@@ -426,6 +428,8 @@ def _of_parameter(index: SourceIndex, param: cst.Param, others: tuple[int, ...],
             return None
         return Definition(deeper.node, deeper.what, deeper.line, tuple(sorted({*deeper.others, *others})))
     name, of = param.name.value, function.name.value
+    if of == "__init__" and _in_class(index, function):
+        of = cast(cst.ClassDef, index.parent(index.parent(function) or function)).name.value  # what the user calls
     what = f"the {name}= passed to {of}()" if passed else f"the default of {name} in {of}()"
     return Definition(node, what, index.line(node) or 0, others)
 
@@ -444,7 +448,13 @@ def _reaching(index: SourceIndex, param: cst.Param) -> tuple[cst.BaseExpression,
     if method:
         position = position - 1 if position else None  # ``self`` is passed by the attribute call
     passed: list[cst.BaseExpression] = []
-    for call in _calls_of(index.module, function.name.value, method=method):
+    callers = _calls_of(index.module, function.name.value, method=method)
+    if method and function.name.value == "__init__":
+        # A constructor is called by its class's name (``Classifier(num_classes=5)``); ``super().__init__``
+        # calls are another class's business.
+        cls = cast(cst.ClassDef, index.parent(index.parent(function) or function))
+        callers = _calls_of(index.module, cls.name.value)
+    for call in callers:
         if any(a.star for a in call.args):
             return None  # ``f(*args)``/``f(**kw)``: cannot tell what reaches the parameter
         plain = [a for a in call.args if a.keyword is None]
