@@ -279,14 +279,16 @@ def write_source(script: str, edits: tuple[Edit, ...], path: str) -> str:
     return write_fix(script, edits, path).source
 
 
-def write_fix(script: str, edits: tuple[Edit, ...], path: str, *, literal: bool = False) -> Written:
-    """``write_source``, telling which values went to their definitions (``literal``: none, all at the call)."""
+def write_fix(script: str, edits: tuple[Edit, ...], path: str, *, literal: bool = False,
+              data: bool = True) -> Written:
+    """``write_source``, telling which values went to their definitions (``literal``: none, all at the call;
+    ``data=False``: no expression over the data, which only a run can check)."""
     migrations = tuple(e for e in edits if isinstance(e, Migrate))
     if migrations:
         if len(migrations) != len(edits):
             raise RewriteError("Keras 2 migrations are written on their own, before any other fix.")
         return Written(write_migrations(script, migrations))
-    return write_edits(script, edits, path=path, literal=literal)
+    return write_edits(script, edits, path=path, literal=literal, data=data)
 
 
 def _in_user_terms(script: str, fix: Fix, path: str) -> bool:
@@ -476,7 +478,8 @@ def _try_fix(doc: Document, path: str, fix: Fix, options: Options,
     written: list[Written] = []
     for _ in range(MAX_CHAINED_FIXES):
         try:
-            done = write_fix(script, step.edits, os.path.abspath(path), literal=literal)
+            # Without a run to check them, no expressions over the data: definitions are exact, those are not.
+            done = write_fix(script, step.edits, os.path.abspath(path), literal=literal, data=options.verify)
             after = done.source
             written.append(done)
             patch = doc.patch(after, step)

@@ -363,6 +363,13 @@ def test_whole_shape_of_the_data_keeps_the_array() -> None:
     assert notes == ("written as X_train.shape[1:], the data's shape without its batch axis",) and not shared
 
 
+def test_no_expression_over_the_data_without_a_run() -> None:
+    source = "N = 10\nm = Sequential([Dense(8, input_shape=X.shape), Dense(N)])\n"
+    edits: list[Edit] = [SetInputShape(dense(source), (5,)), *units(source, 3, 1)]
+    written = write_edits(source, edits, path=PATH, data=False)
+    assert written.source == "N = 3\nm = Sequential([Dense(8, input_shape=(5,)), Dense(N)])\n"
+
+
 def test_input_shape_of_data_attribute() -> None:
     source = "inp = Input(shape=data.x.shape)\n"
     out, _, _ = rewritten(source, [SetInputShape(LayerRef("input", "InputLayer", origin(source, "Input")), (28, 28))])

@@ -113,15 +113,17 @@ def literal_like(old: cst.BaseExpression, value: LiteralValue) -> cst.BaseExpres
 
 
 def place(index: SourceIndex, expr: cst.BaseExpression, value: LiteralValue, *, shape: bool = False,
-          count: bool = False) -> Placement | None:
+          count: bool = False, data: bool = True) -> Placement | None:
     """How to write ``value`` where the call now has ``expr``; None for a literal at the call.
 
     ``shape`` says the value is a declared input shape (per sample, no batch
     axis), so an array's whole ``.shape`` there is the array's shape less its
     first axis. ``count`` says it is a number of classes (an output layer's
     units), so a count the script computes from its labels is computed right.
+    ``data=False`` leaves expressions over the data out (only a run of the
+    script tells they give ``value``): definitions, else the literal.
     """
-    if shape and isinstance(value, tuple):
+    if shape and data and isinstance(value, tuple):
         base = _whole_shape_of(expr)
         if base is not None:
             code = f"{code_of(base)}.shape[1:]"
@@ -134,7 +136,7 @@ def place(index: SourceIndex, expr: cst.BaseExpression, value: LiteralValue, *, 
         return None  # a literal at the call already: it is the place
     found = definition_of(index, expr)
     if found is None:
-        return _counted(index, expr, value) if count and isinstance(value, int) else None
+        return _counted(index, expr, value) if count and data and isinstance(value, int) else None
     ok, defined = literal_value(found.node)
     if not ok or type(defined) is not type(_tupled(value)):
         return None  # ``input_shape=(n_features)`` reads an int where a tuple is wanted: the call must change

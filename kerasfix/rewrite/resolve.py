@@ -89,13 +89,15 @@ _DATA_POSITIONS = {"x": 0, "y": 1}
 _INPUT_CLASSES = ("Input", "InputLayer")
 
 
-def plan_edits(index: SourceIndex, table: ImportTable, edits: Sequence[Edit], *, literal: bool = False) -> Plan:
+def plan_edits(index: SourceIndex, table: ImportTable, edits: Sequence[Edit], *, literal: bool = False,
+               data: bool = True) -> Plan:
     """Resolve every edit against the original tree; RewriteError if one cannot be placed.
 
     ``literal`` writes every value as a literal at its call (the behaviour before values were
-    followed to their definitions): what is tried when the user's terms do not verify.
+    followed to their definitions): what is tried when the user's terms do not verify. ``data=False``
+    writes no expression over the data (``X.shape[1:]``), whose value only a run of the script can check.
     """
-    planner = _Planner(index, table, literal)
+    planner = _Planner(index, table, literal, data)
     for edit in edits:
         planner.add(edit)
     return planner.plan
@@ -121,10 +123,11 @@ def added_layer(statement: cst.BaseStatement, receiver: str) -> cst.BaseExpressi
 
 
 class _Planner:
-    def __init__(self, index: SourceIndex, table: ImportTable, literal: bool = False) -> None:
+    def __init__(self, index: SourceIndex, table: ImportTable, literal: bool = False, data: bool = True) -> None:
         self.index = index
         self.table = table
         self.literal = literal
+        self.data = data
         self.plan = Plan()
         #: Literals changed at their definitions, with the value each now gets: a second edit that
         #: wants another value there is written at its call instead.
@@ -179,7 +182,7 @@ class _Planner:
         """
         if self.literal or arg is None:
             return False
-        placement = place(self.index, arg.value, value, shape=shape, count=count)
+        placement = place(self.index, arg.value, value, shape=shape, count=count, data=self.data)
         if placement is None:
             return False
         if placement.code is not None:

@@ -238,8 +238,13 @@ def apply_edits(source: str, edits: Sequence[Edit], *, path: str | None = None, 
     return write_edits(source, edits, path=path, literal=literal).source
 
 
-def write_edits(source: str, edits: Sequence[Edit], *, path: str | None = None, literal: bool = False) -> Written:
-    """``apply_edits``, also telling which values were written in the user's terms and where."""
+def write_edits(source: str, edits: Sequence[Edit], *, path: str | None = None, literal: bool = False,
+                data: bool = True) -> Written:
+    """``apply_edits``, also telling which values were written in the user's terms and where.
+
+    ``data=False``: no expression over the data (``X.shape[1:]``, ``int(y.max()) + 1``), for a write
+    that no run of the script will check.
+    """
     if not edits:
         return Written(source)
     try:
@@ -247,7 +252,7 @@ def write_edits(source: str, edits: Sequence[Edit], *, path: str | None = None, 
     except cst.ParserSyntaxError as exc:
         raise RewriteError(f"The file could not be parsed ({exc.message}).") from exc
     index = SourceIndex(module, path)
-    plan = plan_edits(index, scan_imports(index.module), edits, literal=literal)
+    plan = plan_edits(index, scan_imports(index.module), edits, literal=literal, data=data)
     if not plan:
         return Written(source)
     applier = _Apply(plan)
