@@ -492,6 +492,12 @@ def test_count_not_from_one_array_writes_the_call(count: str) -> None:
     assert "Dense(3)" in out and notes == ()
 
 
+@pytest.mark.parametrize("name", ["n_labels", "num_targets", "ylim"])
+def test_count_of_what_is_not_labels_writes_the_call(name: str) -> None:
+    source = f"{name} = f()\nn = int({name}.max())\nout = Dense(n)\n"
+    assert "Dense(3)" in rewritten(source, units(source, 3))[0]
+
+
 def test_count_of_labels_given_to_fit() -> None:
     source = "codes = f()\nn = int(codes.max())\nout = Dense(n)\nmodel.fit(x, codes)\n"
     assert "n = int(codes.max()) + 1\n" in rewritten(source, units(source, 3))[0]

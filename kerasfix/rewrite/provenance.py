@@ -247,7 +247,8 @@ def _data_names(index: SourceIndex, expr: cst.BaseExpression) -> list[cst.Name]:
     return list(found.values())
 
 
-_LABELS = re.compile(r"^y($|_)|labels?|targets?", re.IGNORECASE)
+#: What labels are called: ``y``, ``y_train``, ``labels``, ``train_labels``, ``targets`` (not ``n_labels``: a count).
+_LABELS = re.compile(r"^(?!(n|num|nb)_)(.*_)?(y|labels?|targets?)($|_)", re.IGNORECASE)
 
 
 def _are_labels(module: cst.Module, name: str) -> bool:
@@ -255,9 +256,10 @@ def _are_labels(module: cst.Module, name: str) -> bool:
     if _LABELS.search(name):
         return True
     m = cst.matchers
-    given = m.OneOf(m.Arg(keyword=m.Name("y"), value=m.Name(name)))
+    given = m.Arg(keyword=m.Name("y"), value=m.Name(name))
     for call in m.findall(module, m.Call(func=m.Attribute(attr=m.Name("fit") | m.Name("train_on_batch")))):
-        assert isinstance(call, cst.Call)
+        if not isinstance(call, cst.Call):
+            continue
         plain = [a for a in call.args if a.keyword is None]
         if (len(plain) > 1 and isinstance(plain[1].value, cst.Name) and plain[1].value.value == name) or \
                 any(m.matches(a, given) for a in call.args):
