@@ -26,7 +26,7 @@ from kerasfix.kinds import Family, Kind
 from kerasfix.notebook import NotebookError, cell_diffs, map_origin, notebook_to_script, script_to_notebook
 from kerasfix.patch import FileChangedError, Patch, SourceFile
 from kerasfix.report import FileResult, Status
-from kerasfix.rewrite import RewriteError, apply_edits
+from kerasfix.rewrite import RewriteError, Written, write_edits
 from kerasfix.types import DATA_METHODS, Applicability, Edit, Finding, Migrate, Origin, Rejected
 
 
@@ -276,12 +276,37 @@ class _Start:
 
 def write_source(script: str, edits: tuple[Edit, ...], path: str) -> str:
     """``script`` with ``edits`` written: Keras-2 migrations by the migration pass, model fixes by the rewriter."""
+    return write_fix(script, edits, path).source
+
+
+def write_fix(script: str, edits: tuple[Edit, ...], path: str, *, literal: bool = False,
+              data: bool = True) -> Written:
+    """``write_source``, telling which values went to their definitions (``literal``: none, all at the call;
+    ``data=False``: no expression over the data, which only a run can check)."""
     migrations = tuple(e for e in edits if isinstance(e, Migrate))
     if migrations:
         if len(migrations) != len(edits):
             raise RewriteError("Keras 2 migrations are written on their own, before any other fix.")
-        return write_migrations(script, migrations)
-    return apply_edits(script, edits, path=path)
+        return Written(write_migrations(script, migrations))
+    return write_edits(script, edits, path=path, literal=literal, data=data)
+
+
+def _in_user_terms(script: str, fix: Fix, path: str) -> bool:
+    """Whether ``fix`` is written at a definition or as an expression (so a literal-only try differs)."""
+    try:
+        return bool(write_fix(script, fix.edits, path).placed)
+    except (RewriteError, ValueError):
+        return False
+
+
+def _noted(fix: Fix, written: list[Written]) -> Fix:
+    """The fix's summary says where values were written; a definition read elsewhere too makes it ``review``."""
+    notes = [n for w in written for n in w.notes]
+    if not notes:
+        return fix
+    shared = any(w.shared for w in written)
+    how = Applicability.REVIEW if shared and fix.applicability == Applicability.SAFE else fix.applicability
+    return replace(fix, summary=f"{fix.summary} ({'; '.join(notes)})", applicability=how)
 
 
 def process(path: str, options: Options, progress: Callable[[str], None] = lambda _m: None) -> FileResult:
@@ -347,6 +372,11 @@ def _process(path: str, options: Options, progress: Callable[[str], None], quiet
     for candidate in candidates:
         progress(f"re-running the patched {path}")
         outcome = _try_fix(doc, path, candidate, options, start)
+        if isinstance(outcome, str) and _in_user_terms(start.script, candidate, abspath):
+            # Written at the value's definition (or as an expression) it did not verify — the script may be
+            # run with that flag set, say: the literal at the call is what is tried next.
+            literal = _try_fix(doc, path, candidate, options, start, literal=True)
+            outcome = outcome if isinstance(literal, str) else literal
         if isinstance(outcome, str):
             rejected.append(Rejected(candidate.finding.kind, candidate.summary, outcome))
             continue
@@ -431,7 +461,7 @@ MAX_CHAINED_FIXES = 3
 
 
 def _try_fix(doc: Document, path: str, fix: Fix, options: Options,
-             start: _Start | None = None) -> tuple[Fix, Patch, bool | None] | str:
+             start: _Start | None = None, *, literal: bool = False) -> tuple[Fix, Patch, bool | None] | str:
     """Write ``fix`` into the script, re-run it, and return the verified fix and patch, or why not.
 
     When the re-run finds a fault the first run could not see (the script died
@@ -439,14 +469,19 @@ def _try_fix(doc: Document, path: str, fix: Fix, options: Options,
     script re-run again; the result is one combined fix whose steps are each
     stage (each step's edits refer to the script as it was before that step).
     A fix becomes ``verified`` only here, by the re-run; ``--no-verify`` writes
-    only fixes already verified on the sample, and never a display fix.
+    only fixes already verified on the sample, and never a display fix. ``literal`` writes every value
+    as a literal at its call, not at its definition.
     """
     begin = start or _Start(doc.script)
     script, steps = begin.script, list(begin.steps)
     step = fix
+    written: list[Written] = []
     for _ in range(MAX_CHAINED_FIXES):
         try:
-            after = write_source(script, step.edits, os.path.abspath(path))
+            # Without a run to check them, no expressions over the data: definitions are exact, those are not.
+            done = write_fix(script, step.edits, os.path.abspath(path), literal=literal, data=options.verify)
+            after = done.source
+            written.append(done)
             patch = doc.patch(after, step)
         except (RewriteError, ValueError) as exc:
             return f"the fix cannot be written into this source: {exc}"
@@ -456,7 +491,7 @@ def _try_fix(doc: Document, path: str, fix: Fix, options: Options,
             return "the fix is already in the source but the fault remains"
         if not options.verify:
             if all(s.verified and s.applicability != Applicability.DISPLAY for s in steps):
-                combined = combine(steps, verified=True)
+                combined = _noted(combine(steps, verified=True), written)
                 return combined, doc.patch(after, combined), None
             return "the fix is not verified and --no-verify does not re-run the script to verify it"
         try:
@@ -467,7 +502,7 @@ def _try_fix(doc: Document, path: str, fix: Fix, options: Options,
         heed = _Quiet.of(after)
         again_findings = heed.keep(tuple(f for f in again.findings if options.selects(f.kind)), record=False)
         if not again_findings and again.completed:
-            combined = combine(steps, verified=True)
+            combined = _noted(combine(steps, verified=True), written)
             return combined, doc.patch(after, combined), again.trains
         follows, _ = choose(heed.fixes(f for f in again.fixes if options.selects(f.finding.kind)), options.safe_only)
         if not follows and again.verify_by_rerun:  # nothing could be tried on a model: the next run is the test

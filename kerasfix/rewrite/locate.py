@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider, Scope, ScopeProvider
 
 from kerasfix.rewrite.errors import RewriteError
 from kerasfix.types import Origin
@@ -62,7 +62,7 @@ def _same_file(a: str, b: str) -> bool:
 
 
 class SourceIndex:
-    """One metadata pass over a module: call nodes by span, and each node's parent.
+    """One metadata pass over a module: call nodes by span, each node's parent, position and scope.
 
     ``module`` is the tree the nodes belong to; transform that tree, so the nodes
     found here can be recognised by identity.
@@ -72,7 +72,15 @@ class SourceIndex:
         wrapper = MetadataWrapper(module)
         resolved = wrapper.resolve_many([PositionProvider, ParentNodeProvider])
         positions: Mapping[cst.CSTNode, CodeRange] = resolved[PositionProvider]  # type: ignore[assignment]
+        self._positions = positions
         self._parents: Mapping[cst.CSTNode, cst.CSTNode] = resolved[ParentNodeProvider]  # type: ignore[assignment]
+        # Scopes let a value at a call be followed to where it is defined (``rewrite/provenance.py``). That is
+        # a nicety: code libcst's scope analysis cannot follow gets its fixes as literals, never no fix at all.
+        self._scopes: Mapping[cst.CSTNode, Scope | None]
+        try:
+            self._scopes = wrapper.resolve(ScopeProvider)
+        except Exception:  # noqa: BLE001 - any failure of the analysis means: no provenance
+            self._scopes = {}
         self.module = wrapper.module
         self.path = path
         self._by_span: dict[Span, list[cst.Call]] = {}
@@ -86,6 +94,15 @@ class SourceIndex:
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         """The node's parent, or None for the module."""
         return self._parents.get(node)
+
+    def scope(self, node: cst.CSTNode) -> Scope | None:
+        """The scope ``node`` is in (None for nodes libcst gives no scope)."""
+        return self._scopes.get(node)
+
+    def line(self, node: cst.CSTNode) -> int | None:
+        """The 1-based line ``node`` starts on."""
+        where = self._positions.get(node)
+        return where.start.line if where is not None else None
 
     def code(self, node: cst.CSTNode) -> str:
         """Source text of a node of this module."""

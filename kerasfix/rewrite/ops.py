@@ -16,6 +16,7 @@ import libcst as cst
 
 from kerasfix.rewrite.imports import ImportSpec
 from kerasfix.rewrite.locate import Block
+from kerasfix.rewrite.provenance import Placement
 from kerasfix.rewrite.seq import Seq
 
 
@@ -86,6 +87,8 @@ class Plan:
     items: dict[cst.CSTNode, list[ItemOp]] = field(default_factory=dict)
     statements: dict[Block, list[StatementOp]] = field(default_factory=dict)
     wraps: dict[cst.CSTNode, list[Wrap]] = field(default_factory=dict)
+    #: Values written in the user's terms (at their definition, or as an expression), for the fix's summary.
+    placed: list[Placement] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.args or self.items or self.statements or self.wraps)

@@ -37,6 +37,7 @@ from kerasfix.rewrite.ops import (
     Plan,
     Wrap,
 )
+from kerasfix.rewrite.provenance import place
 from kerasfix.rewrite.render import (
     Template,
     base_of,
@@ -58,6 +59,7 @@ from kerasfix.types import (
     InsertLayer,
     LayerRef,
     LayerSpec,
+    LiteralValue,
     MoveLayer,
     Origin,
     RemoveLayerArgument,
@@ -91,9 +93,15 @@ _DATA_POSITIONS = {"x": 0, "y": 1}
 _INPUT_CLASSES = ("Input", "InputLayer")
 
 
-def plan_edits(index: SourceIndex, table: ImportTable, edits: Sequence[Edit]) -> Plan:
-    """Resolve every edit against the original tree; RewriteError if one cannot be placed."""
-    planner = _Planner(index, table)
+def plan_edits(index: SourceIndex, table: ImportTable, edits: Sequence[Edit], *, literal: bool = False,
+               data: bool = True) -> Plan:
+    """Resolve every edit against the original tree; RewriteError if one cannot be placed.
+
+    ``literal`` writes every value as a literal at its call (the behaviour before values were
+    followed to their definitions): what is tried when the user's terms do not verify. ``data=False``
+    writes no expression over the data (``X.shape[1:]``), whose value only a run of the script can check.
+    """
+    planner = _Planner(index, table, literal, data)
     for edit in edits:
         planner.add(edit)
     return planner.plan
@@ -119,10 +127,15 @@ def added_layer(statement: cst.BaseStatement, receiver: str) -> cst.BaseExpressi
 
 
 class _Planner:
-    def __init__(self, index: SourceIndex, table: ImportTable) -> None:
+    def __init__(self, index: SourceIndex, table: ImportTable, literal: bool = False, data: bool = True) -> None:
         self.index = index
         self.table = table
+        self.literal = literal
+        self.data = data
         self.plan = Plan()
+        #: Literals changed at their definitions, with the value each now gets: a second edit that
+        #: wants another value there is written at its call instead.
+        self._defined: dict[cst.CSTNode, LiteralValue] = {}
 
     def add(self, edit: Edit) -> None:
         if isinstance(edit, InsertLayer):
@@ -141,6 +154,9 @@ class _Planner:
         elif isinstance(edit, SetLayerArgument):
             call = self._layer(edit.layer)
             code = self._all_but_last(call, edit) if edit.except_last else None
+            arg = _argument(call, (edit.name,), edit.position)
+            if code is None and self._in_user_terms(arg, edit.value, count=edit.name == "units"):
+                return
             self._arg_op(call, partial(set_argument, name=edit.name, value=edit.value, position=edit.position,
                                        code=code))
         elif isinstance(edit, RemoveLayerArgument):
@@ -151,6 +167,8 @@ class _Planner:
         elif isinstance(edit, SetCompileArgument):
             call = self.index.call_at(edit.call, "the compile() call", frozenset({"compile"}))
             position = COMPILE_POSITIONS.get(edit.name)
+            if self._in_user_terms(_argument(call, (edit.name,), position), edit.value):
+                return
             self._arg_op(call, partial(set_argument, name=edit.name, value=edit.value, position=position))
         elif isinstance(edit, ReplaceMetric):
             self._replace_metric(edit)
@@ -276,6 +294,38 @@ class _Planner:
 
         self.plan.wraps.setdefault(call.func, []).append(
             Wrap(lambda _old: cst.parse_expression(named.code), present, named.imports))
+
+    def _in_user_terms(self, arg: cst.Arg | None, value: LiteralValue, *, shape: bool = False,
+                       count: bool = False) -> bool:
+        """Write ``value`` where the script defines it, or as an expression over its data (``provenance``).
+
+        False: nothing planned, the caller writes the literal at the call.
+        """
+        if self.literal or arg is None:
+            return False
+        placement = place(self.index, arg.value, value, shape=shape, count=count, data=self.data)
+        if placement is None:
+            return False
+        if placement.code is not None:
+            new = cst.parse_expression(placement.code)
+
+            def write(expr: cst.BaseExpression, code: str = placement.code) -> cst.BaseExpression:
+                return cst.parse_expression(code)
+
+            self.plan.wraps.setdefault(arg.value, []).append(Wrap(write, partial(same_code, new)))
+        else:
+            if any(c.node in self._defined and self._defined[c.node] != c.value for c in placement.changes):
+                return False
+            for change in placement.changes:
+                self._defined[change.node] = change.value
+
+                def swap(expr: cst.BaseExpression, make: Callable[[], cst.BaseExpression] = change.new_node
+                         ) -> cst.BaseExpression:
+                    return make()
+
+                self.plan.wraps.setdefault(change.node, []).append(Wrap(swap, change.present))
+        self.plan.placed.append(placement)
+        return True
 
     def _arg_op(self, call: cst.Call, change: partial[bool]) -> None:
         self.plan.args.setdefault(call, []).append(ArgOp(change))
@@ -437,16 +487,21 @@ class _Planner:
     def _set_input_shape(self, edit: SetInputShape) -> None:
         call = self._layer(edit.target)
         if edit.target.class_name == "InputLayer" or self.table.class_name(call.func) in _INPUT_CLASSES:
-            self._arg_op(call, partial(set_input_layer_shape, shape=edit.shape))
+            if not self._in_user_terms(_input_shape_argument(call), edit.shape, shape=True):
+                self._arg_op(call, partial(set_input_layer_shape, shape=edit.shape))
             return
         if has_declaration(call):
-            self._arg_op(call, partial(set_declared_input_shape, shape=edit.shape))
+            declared = _argument(call, ("input_shape",), None)
+            dim = _argument(call, ("input_dim",), None) if declared is None and len(edit.shape) == 1 else None
+            if not (self._in_user_terms(declared, edit.shape, shape=True) or self._in_user_terms(dim, edit.shape[0])):
+                self._arg_op(call, partial(set_declared_input_shape, shape=edit.shape))
             return
         site = self.index.site_of(call)
         previous = self._previous_layer(site)
         if previous is not None and self.table.class_name(previous.func) in _INPUT_CLASSES:
             # The declaration already is right before the target: fix it, do not add another.
-            self._arg_op(previous, partial(set_input_layer_shape, shape=edit.shape))
+            if not self._in_user_terms(_input_shape_argument(previous), edit.shape, shape=True):
+                self._arg_op(previous, partial(set_input_layer_shape, shape=edit.shape))
             return
         if not isinstance(site, (ListSite, AddSite)):
             raise RewriteError(
@@ -693,6 +748,20 @@ def _first_axis_subscripts(build: cst.FunctionDef, shape_param: str) -> list[cst
 
     build.visit(Visitor())
     return found
+
+def _argument(call: cst.Call, names: tuple[str, ...], position: int | None) -> cst.Arg | None:
+    """The argument a value is read from: positional ``position`` or keyword in ``names``; None behind ``*args``."""
+    if any(a.star for a in call.args):
+        return None
+    plain = [a for a in call.args if a.keyword is None]
+    if position is not None and position < len(plain):
+        return plain[position]
+    return next((a for a in call.args if a.keyword is not None and a.keyword.value in names), None)
+
+
+def _input_shape_argument(call: cst.Call) -> cst.Arg | None:
+    """The shape of an ``Input(...)``, where ``set_input_layer_shape`` would write it (not ``batch_shape=``)."""
+    return _argument(call, ("shape",), 0) or _argument(call, ("input_shape",), None)
 
 
 def _first_in_body(loop: cst.For | cst.While, statement: cst.BaseStatement) -> bool:

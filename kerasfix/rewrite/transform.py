@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TypeVar, cast
 
 import libcst as cst
@@ -14,6 +15,7 @@ from kerasfix.rewrite.errors import RewriteError
 from kerasfix.rewrite.imports import ImportSpec, scan_imports
 from kerasfix.rewrite.locate import SourceIndex
 from kerasfix.rewrite.ops import ItemOp, MoveItem, MoveStatement, Plan, StatementOp
+from kerasfix.rewrite.provenance import Placement
 from kerasfix.rewrite.resolve import added_layer, plan_edits
 from kerasfix.rewrite.seq import Carried, Seq, args_seq, elements_seq, with_args, with_elements
 from kerasfix.types import Edit
@@ -208,25 +210,56 @@ class _KeepSorted(cst.CSTTransformer):
         return updated_node.with_changes(names=names)
 
 
-def apply_edits(source: str, edits: Sequence[Edit], *, path: str | None = None) -> str:
+@dataclass(frozen=True)
+class Written:
+    """A rewritten source, and the values it wrote in the user's terms rather than as literals at a call."""
+
+    source: str
+    placed: tuple[Placement, ...] = ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """One sentence per value written at its definition or as an expression (for the fix's summary)."""
+        return tuple(p.note for p in self.placed if p.note)
+
+    @property
+    def shared(self) -> bool:
+        """A changed definition is read elsewhere too, so the fix is for review."""
+        return any(p.shared for p in self.placed)
+
+
+def apply_edits(source: str, edits: Sequence[Edit], *, path: str | None = None, literal: bool = False) -> str:
     """Return ``source`` with all ``edits`` applied.
 
     Positions in the edits refer to ``source``. Raises RewriteError, and changes
     nothing, if any edit cannot be placed. Edits whose change is already there
     are no-ops, so applying the edits re-diagnosed on the output returns it
     unchanged. ``path``, when given, must be the file the edits' origins name.
+    A value is written where the script defines it, or as an expression over
+    its data, when that can be told (``rewrite/provenance.py``); ``literal``
+    writes every value as a literal at its call instead.
+    """
+    return write_edits(source, edits, path=path, literal=literal).source
+
+
+def write_edits(source: str, edits: Sequence[Edit], *, path: str | None = None, literal: bool = False,
+                data: bool = True) -> Written:
+    """``apply_edits``, also telling which values were written in the user's terms and where.
+
+    ``data=False``: no expression over the data (``X.shape[1:]``, ``int(y.max()) + 1``), for a write
+    that no run of the script will check.
     """
     if not edits:
-        return source
+        return Written(source)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         raise RewriteError(f"The file could not be parsed ({exc.message}).") from exc
     index = SourceIndex(module, path)
-    plan = plan_edits(index, scan_imports(index.module), edits)
+    plan = plan_edits(index, scan_imports(index.module), edits, literal=literal, data=data)
     if not plan:
-        return source
+        return Written(source)
     applier = _Apply(plan)
     updated = index.module.visit(applier)
     updated = _add_imports(updated, applier.imports)
-    return updated.code
+    return Written(updated.code, tuple(plan.placed))
