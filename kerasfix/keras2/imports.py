@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from kerasfix.keras2 import sessions
 from kerasfix.keras2.edits import Edit, Found, Replace
 from kerasfix.keras2.names import LEGACY_PREPROCESSING, ModuleMove, join, module_move, name_target, split_keras
 from kerasfix.keras2.source import Source, code_of
@@ -52,12 +53,19 @@ def _display(src: Source, node: cst.CSTNode, rest: str, module: str) -> Iterator
             )
         )
     elif rest == _TF_BACKEND:
-        yield Found(
-            src.migration(
-                node, KIND, "tensorflow_backend_module", f"`{module}` was removed (Keras 3 has no sessions)", "display",
-                "tf.config.experimental.set_memory_growth / tf.config.list_physical_devices",
+        message = f"`{module}` was removed (Keras 3 has no sessions)"
+        instead = "tf.config.experimental.set_memory_growth / tf.config.list_physical_devices"
+        removal = sessions.set_session_removal(src, node) if isinstance(node, cst.ImportFrom) else None
+        if removal is None:
+            yield Found(src.migration(node, KIND, "tensorflow_backend_module", message, "display", instead))
+        else:
+            yield Found(
+                src.migration(
+                    node, KIND, "tensorflow_backend_module", message + "; `set_session(…)` does nothing to set", "review",
+                    f"remove the import and the set_session(…) statements (for what the session configured: {instead})",
+                ),
+                removal,
             )
-        )
 
 
 def _legacy_names(rest: str) -> frozenset[str] | None:
@@ -82,6 +90,15 @@ def _import_from(src: Source, node: cst.ImportFrom) -> Iterator[Found]:
         name = get_full_name_for_node(alias.name) or ""
         asname = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else None
         if move is not None:
+            sub_move = module_move(join(rest, name))
+            if sub_move is not None and sub_move.rest == join(rest, name) and sub_move is not move:
+                # ``from keras.layers.experimental import preprocessing``: the name is a removed module
+                # itself → ``from keras import layers as preprocessing``.
+                parent, _, last = join(root, sub_move.target).rpartition(".")
+                if parent:
+                    moved.append((parent, last, asname or name))
+                    rules.append(sub_move.rule)
+                    continue
             target = name_target(move, name)
             if target is None:
                 unknown.append(name)
