@@ -636,6 +636,31 @@ CASES: dict[str, tuple[str, list[tuple[str, str]], str | None]] = {
         [("tensorflow_backend_module", "display")],
         None,
     ),
+    "merge_mode_calls": (
+        """
+        from keras.layers import Input, Dense, merge
+        a, b = Input((4,)), Input((4,))
+        s = merge([a, b], mode='sum')
+        c = merge([a, b], mode='concat', concat_axis=1, name='joined')
+        m = merge([a, b], mode='mul')
+        """,
+        [("merge_mode", "safe")] * 4,
+        """
+        from keras.layers import Add, Concatenate, Multiply, Input, Dense
+        a, b = Input((4,)), Input((4,))
+        s = Add()([a, b])
+        c = Concatenate(axis=1, name='joined')([a, b])
+        m = Multiply()([a, b])
+        """,
+    ),
+    "merge_mode_function_display": (
+        """
+        from keras.layers import Input, merge
+        s = merge([a, b], mode=lambda t: t[0] - t[1], output_shape=(4,))
+        """,
+        [("merge_mode", "display")],
+        None,
+    ),
     "predict_classes_unknown_model": (
         """
         labels = model.predict_classes(x)
