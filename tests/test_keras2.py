@@ -415,6 +415,44 @@ CASES: dict[str, tuple[str, list[tuple[str, str]], str | None]] = {
         model.fit(make_batches(x, y, 32), samples_per_epoch=1000, epochs=2)
         """,
     ),
+    "rnn_input_dim_input_length": (
+        """
+        from keras.models import Sequential
+        from keras.layers import LSTM
+        model = Sequential()
+        model.add(LSTM(32, input_dim=data_dim, input_length=timesteps))
+        """,
+        [("rnn_input_length", "safe")],
+        """
+        from keras.models import Sequential
+        from keras.layers import LSTM
+        model = Sequential()
+        model.add(LSTM(32, input_shape=(timesteps, data_dim)))
+        """,
+    ),
+    "rnn_input_length_alone_display": (
+        """
+        from keras.layers import GRU
+        g = GRU(8, input_length=10)
+        """,
+        [("rnn_input_length", "display")],
+        None,
+    ),
+    "compile_sample_weight_mode": (
+        """
+        import keras
+        model = keras.Sequential()
+        model.compile(loss="mse", optimizer="adam", sample_weight_mode="temporal")
+        other.compile(loss="mse", sample_weight_mode=mode)
+        """,
+        [("compile_sample_weight_mode", "safe")],
+        """
+        import keras
+        model = keras.Sequential()
+        model.compile(loss="mse", optimizer="adam")
+        other.compile(loss="mse", sample_weight_mode=mode)
+        """,
+    ),
     # -- keras2_api ------------------------------------------------------------------------------
     "fit_generator_positional": (
         """

@@ -126,7 +126,7 @@ def find(src: Source, hints: Hints) -> Iterator[Found]:
         elif src.is_keras(call, ("utils.to_categorical",)):
             yield from _to_categorical(src, call)
         found = method(call)
-        if found is not None and found[1] in FIT | EVALUATE | PREDICT:
+        if found is not None and found[1] in FIT | EVALUATE | PREDICT | {"compile"}:
             yield from _training_call(src, call, found[0], found[1], hints)
 
 
@@ -156,6 +156,23 @@ def _layer_keywords(src: Source, call: cst.Call, layer: str) -> Iterator[Found]:
             yield _found(src, arg, drop.rule, message, applicability, replacement, (drop_keyword(call, old),))
         if old == "batch_input_shape":
             yield _batch_input_shape(src, call, arg, layer, present)
+        if old == "input_length" and layer in RNN:
+            yield _rnn_input_length(src, call, arg, layer, present)
+
+
+def _rnn_input_length(src: Source, call: cst.Call, arg: cst.Arg, layer: str, present: set[str]) -> Found:
+    """``LSTM(…, input_dim=d, input_length=t)`` (Keras 1) → ``input_shape=(t, d)``: the same input (safe)."""
+    message = f"`input_length=` on {layer} was removed in Keras 3 (Keras 1 gave the time steps and features apart)"
+    dim = keyword(call, "input_dim")
+    if dim is None or "input_shape" in present or "batch_input_shape" in present:
+        return _found(src, arg, "rnn_input_length", message, "display", "input_shape=(time steps, features)")
+    length, features = arg.value, dim.value
+    shape = template("({t}, {d})", t=length, d=features)
+    edits = (
+        Replace(dim, lambda a: a.with_changes(keyword=cst.Name("input_shape"), value=shape)),
+        drop_keyword(call, "input_length"),
+    )
+    return _found(src, arg, "rnn_input_length", message, "safe", f"input_shape=({code_of(length)}, {code_of(features)})", edits)
 
 
 def _batch_input_shape(src: Source, call: cst.Call, arg: cst.Arg, layer: str, present: set[str]) -> Found:
@@ -363,6 +380,14 @@ def _training_call(src: Source, call: cst.Call, receiver: cst.BaseExpression, na
             yield _found(src, nb_epoch, "fit_nb_epoch", message, "display", "remove nb_epoch=")
         else:
             yield _found(src, nb_epoch, "fit_nb_epoch", message, "safe", "rename nb_epoch= to epochs=", (rename_keyword(nb_epoch, "epochs"),))
+    mode = keyword(call, "sample_weight_mode") if name == "compile" else None
+    if mode is not None and literal(mode.value)[0] and literal(mode.value)[1] in ("temporal", None):
+        yield _found(
+            src, mode, "compile_sample_weight_mode",
+            "`sample_weight_mode=` was removed from `compile` in Keras 3: a (samples, time steps) sample_weight is "
+            "applied per time step by itself",
+            "safe", "remove sample_weight_mode=", (drop_keyword(call, "sample_weight_mode"),),
+        )
     show = keyword(call, "show_accuracy")
     if show is not None and name in FIT | EVALUATE:
         yield _found(
@@ -371,7 +396,7 @@ def _training_call(src: Source, call: cst.Call, receiver: cst.BaseExpression, na
         )
     for arg in call.args:
         option = arg.keyword.value if arg.keyword is not None else None
-        if option in LOADER_OPTIONS and (LOADER_OPTIONS[option] or known):
+        if option in LOADER_OPTIONS and name != "compile" and (LOADER_OPTIONS[option] or known):
             yield _found(
                 src, arg, "fit_workers",
                 f"`{option}=` is no longer an argument of `{name}` in Keras 3 (a keras.utils.PyDataset takes workers)",

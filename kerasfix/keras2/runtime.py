@@ -31,6 +31,7 @@ _TRAINING_KEYWORDS = {
     "period": "checkpoint_period",
     "lr": "optimizer_lr",
     "nb_classes": "to_categorical_nb_classes",
+    "sample_weight_mode": "compile_sample_weight_mode",
     **{option: "fit_workers" for option in LOADER_OPTIONS},
 }
 _MODEL_METHODS = {
