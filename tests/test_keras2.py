@@ -453,6 +453,19 @@ CASES: dict[str, tuple[str, list[tuple[str, str]], str | None]] = {
         other.compile(loss="mse", sample_weight_mode=mode)
         """,
     ),
+    "conv_kernel_positional_subscripts": (
+        """
+        from keras.layers import Convolution2D
+        kernel_size = (3, 3)
+        c = Convolution2D(32, kernel_size[0], kernel_size[1], border_mode='valid')
+        """,
+        [("conv_kernel_positional", "review"), ("border_mode", "safe")],
+        """
+        from keras.layers import Convolution2D
+        kernel_size = (3, 3)
+        c = Convolution2D(32, (kernel_size[0], kernel_size[1]), padding='valid')
+        """,
+    ),
     # -- keras2_api ------------------------------------------------------------------------------
     "fit_generator_positional": (
         """
