@@ -307,6 +307,165 @@ CASES: dict[str, tuple[str, list[tuple[str, str]], str | None]] = {
         [("batch_input_shape", "display")],
         None,
     ),
+    "batch_input_shape_add_chain": (
+        """
+        from keras.models import Sequential
+        from keras.layers import LSTM, Dense
+        model = Sequential()
+        model.add(LSTM(8,
+                       batch_input_shape=(4, 1, 1),
+                       stateful=True))
+        model.add(Dense(1))
+        """,
+        [("batch_input_shape", "safe")],
+        """
+        from keras.models import Sequential
+        from keras.layers import LSTM, Dense
+        from keras import Input
+
+        model = Sequential()
+        model.add(Input(batch_shape=(4, 1, 1)))
+        model.add(LSTM(8,
+                       stateful=True))
+        model.add(Dense(1))
+        """,
+    ),
+    "batch_input_shape_sequential_list": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.layers.LSTM(8, batch_input_shape=(4, 1, 1), stateful=True),
+            keras.layers.Dense(1),
+        ])
+        """,
+        [("batch_input_shape", "safe")],
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input(batch_shape=(4, 1, 1)),
+            keras.layers.LSTM(8, stateful=True),
+            keras.layers.Dense(1),
+        ])
+        """,
+    ),
+    "batch_input_shape_with_input_shape_display": (
+        """
+        import keras
+        model = keras.Sequential()
+        model.add(keras.layers.Dense(3, batch_input_shape=(None, 4), input_shape=(4,)))
+        """,
+        [("batch_input_shape", "display")],
+        None,
+    ),
+    "to_categorical_nb_classes": (
+        """
+        from keras.utils import np_utils
+        y = np_utils.to_categorical(labels, nb_classes=10)
+        """,
+        [("np_utils_module", "safe"), ("to_categorical_nb_classes", "safe")],
+        """
+        from keras import utils as np_utils
+        y = np_utils.to_categorical(labels, num_classes=10)
+        """,
+    ),
+    "embedding_dropout_review": (
+        """
+        from keras.layers import Embedding
+        e = Embedding(1000, 64, dropout=0.2)
+        """,
+        [("embedding_dropout", "review")],
+        """
+        from keras.layers import Embedding
+        e = Embedding(1000, 64)
+        """,
+    ),
+    "val_samples_generator_function": (
+        """
+        import keras
+        def batches(x, y, batch_size=16):
+            while True:
+                yield x[:batch_size], y[:batch_size]
+        model = keras.Sequential()
+        model.evaluate_generator(batches(x, y, 64), val_samples=len(x))
+        model.predict_generator(batches(x, y), val_samples=1000)
+        """,
+        [("evaluate_generator", "safe"), ("val_samples", "review"), ("predict_generator", "safe"), ("val_samples", "review")],
+        """
+        import keras
+        from math import ceil
+
+        def batches(x, y, batch_size=16):
+            while True:
+                yield x[:batch_size], y[:batch_size]
+        model = keras.Sequential()
+        model.evaluate(batches(x, y, 64), steps=ceil(len(x) / 64))
+        model.predict(batches(x, y), steps=ceil(1000 / 16))
+        """,
+    ),
+    "samples_per_epoch_unknown_generator_display": (
+        """
+        import keras
+        model = keras.Sequential()
+        model.fit_generator(make_batches(x, y, 32), samples_per_epoch=1000, nb_epoch=2)
+        """,
+        [("fit_generator", "safe"), ("samples_per_epoch", "display"), ("fit_nb_epoch", "safe")],
+        """
+        import keras
+        model = keras.Sequential()
+        model.fit(make_batches(x, y, 32), samples_per_epoch=1000, epochs=2)
+        """,
+    ),
+    "rnn_input_dim_input_length": (
+        """
+        from keras.models import Sequential
+        from keras.layers import LSTM
+        model = Sequential()
+        model.add(LSTM(32, input_dim=data_dim, input_length=timesteps))
+        """,
+        [("rnn_input_length", "safe")],
+        """
+        from keras.models import Sequential
+        from keras.layers import LSTM
+        model = Sequential()
+        model.add(LSTM(32, input_shape=(timesteps, data_dim)))
+        """,
+    ),
+    "rnn_input_length_alone_display": (
+        """
+        from keras.layers import GRU
+        g = GRU(8, input_length=10)
+        """,
+        [("rnn_input_length", "display")],
+        None,
+    ),
+    "compile_sample_weight_mode": (
+        """
+        import keras
+        model = keras.Sequential()
+        model.compile(loss="mse", optimizer="adam", sample_weight_mode="temporal")
+        other.compile(loss="mse", sample_weight_mode=mode)
+        """,
+        [("compile_sample_weight_mode", "safe")],
+        """
+        import keras
+        model = keras.Sequential()
+        model.compile(loss="mse", optimizer="adam")
+        other.compile(loss="mse", sample_weight_mode=mode)
+        """,
+    ),
+    "conv_kernel_positional_subscripts": (
+        """
+        from keras.layers import Convolution2D
+        kernel_size = (3, 3)
+        c = Convolution2D(32, kernel_size[0], kernel_size[1], border_mode='valid')
+        """,
+        [("conv_kernel_positional", "review"), ("border_mode", "safe")],
+        """
+        from keras.layers import Convolution2D
+        kernel_size = (3, 3)
+        c = Convolution2D(32, (kernel_size[0], kernel_size[1]), padding='valid')
+        """,
+    ),
     # -- keras2_api ------------------------------------------------------------------------------
     "fit_generator_positional": (
         """
@@ -394,6 +553,164 @@ CASES: dict[str, tuple[str, list[tuple[str, str]], str | None]] = {
         model = keras.Model(inputs, outputs)
         labels = np.argmax(model.predict(x), axis=-1)
         """,
+    ),
+    "predict_classes_activation_layer": (
+        """
+        import keras
+        n_out = 1
+        model = keras.Sequential()
+        model.add(keras.layers.Dense(n_out))
+        model.add(keras.layers.Activation("sigmoid"))
+        labels = model.predict_classes(x)
+        """,
+        [("predict_classes", "review")],
+        """
+        import keras
+        n_out = 1
+        model = keras.Sequential()
+        model.add(keras.layers.Dense(n_out))
+        model.add(keras.layers.Activation("sigmoid"))
+        labels = (model.predict(x) > 0.5).astype("int32")
+        """,
+    ),
+    "image_dim_ordering": (
+        """
+        from keras import backend as K
+        K.set_image_dim_ordering('th')
+        if K.image_dim_ordering() == 'th':
+            shape = (1, 28, 28)
+        ordering = K.image_dim_ordering()
+        """,
+        [("backend_image_dim_ordering", "safe")] * 3,
+        """
+        from keras import backend as K
+        K.set_image_data_format('channels_first')
+        if K.image_data_format() == 'channels_first':
+            shape = (1, 28, 28)
+        ordering = ('th' if K.image_data_format() == 'channels_first' else 'tf')
+        """,
+    ),
+    "image_dim_ordering_unknown_value_display": (
+        """
+        import keras
+        keras.backend.set_image_dim_ordering(ordering)
+        """,
+        [("backend_image_dim_ordering", "display")],
+        None,
+    ),
+    "backend_math_keepdims": (
+        """
+        from keras import backend as K
+        d = K.sqrt(K.sum(K.square(a - b), axis=1, keepdims=True))
+        c = K.clip(p, min_value=0.0, max_value=1.0)
+        """,
+        [("backend_math", "review")] * 4,
+        """
+        from keras import ops, backend as K
+        d = ops.sqrt(ops.sum(ops.square(a - b), axis=1, keepdims=True))
+        c = ops.clip(p, x_min=0.0, x_max=1.0)
+        """,
+    ),
+    "history_acc_key": (
+        """
+        import os
+        from keras.callbacks import ModelCheckpoint, EarlyStopping
+        model.compile(loss="mse", optimizer="adam", metrics=["accuracy"])
+        path = os.path.join(d, "w-{epoch:02d}-{val_acc:.2f}.hdf5")
+        cb = [ModelCheckpoint(path, monitor="val_acc"), EarlyStopping(monitor="acc")]
+        history = model.fit(x, y, callbacks=cb)
+        h = history.history
+        print(history.history["acc"][-1], h['val_acc'], other["acc"])
+        """,
+        [
+            ("history_acc_key", "safe"), ("checkpoint_suffix", "review"), ("history_acc_key", "safe"),
+            ("history_acc_key", "safe"), ("history_acc_key", "safe"), ("history_acc_key", "safe"),
+        ],
+        """
+        import os
+        from keras.callbacks import ModelCheckpoint, EarlyStopping
+        model.compile(loss="mse", optimizer="adam", metrics=["accuracy"])
+        path = os.path.join(d, "w-{epoch:02d}-{val_accuracy:.2f}.keras")
+        cb = [ModelCheckpoint(path, monitor="val_accuracy"), EarlyStopping(monitor="accuracy")]
+        history = model.fit(x, y, callbacks=cb)
+        h = history.history
+        print(history.history["accuracy"][-1], h['val_accuracy'], other["acc"])
+        """,
+    ),
+    "history_acc_key_kept_with_acc_metric": (
+        """
+        model.compile(loss="mse", optimizer="adam", metrics=["acc"])
+        print(history.history["acc"][-1])
+        """,
+        [],
+        None,
+    ),
+    "save_weights_path_variable": (
+        """
+        import os
+        import keras
+        model = keras.Sequential()
+        weights = os.path.join(out, "model.h5")
+        model.save_weights(weights)
+        model.load_weights(weights)
+        """,
+        [("save_weights_suffix", "review")],
+        """
+        import os
+        import keras
+        model = keras.Sequential()
+        weights = os.path.join(out, "model.weights.h5")
+        model.save_weights(weights)
+        model.load_weights(weights)
+        """,
+    ),
+    "tf1_session": (
+        """
+        import tensorflow as tf
+        from keras.backend.tensorflow_backend import set_session
+        config = tf.ConfigProto()
+        set_session(tf.Session(config=config))  # the default session
+        x = 1
+        """,
+        [("tensorflow_backend_module", "review"), ("tf1_session", "safe"), ("tf1_session", "safe")],
+        """
+        import tensorflow as tf
+        config = tf.compat.v1.ConfigProto()
+        x = 1
+        """,
+    ),
+    "tf1_session_used_elsewhere_display": (
+        """
+        from keras.backend.tensorflow_backend import set_session
+        setter = set_session
+        """,
+        [("tensorflow_backend_module", "display")],
+        None,
+    ),
+    "merge_mode_calls": (
+        """
+        from keras.layers import Input, Dense, merge
+        a, b = Input((4,)), Input((4,))
+        s = merge([a, b], mode='sum')
+        c = merge([a, b], mode='concat', concat_axis=1, name='joined')
+        m = merge([a, b], mode='mul')
+        """,
+        [("merge_mode", "safe")] * 4,
+        """
+        from keras.layers import Add, Concatenate, Multiply, Input, Dense
+        a, b = Input((4,)), Input((4,))
+        s = Add()([a, b])
+        c = Concatenate(axis=1, name='joined')([a, b])
+        m = Multiply()([a, b])
+        """,
+    ),
+    "merge_mode_function_display": (
+        """
+        from keras.layers import Input, merge
+        s = merge([a, b], mode=lambda t: t[0] - t[1], output_shape=(4,))
+        """,
+        [("merge_mode", "display")],
+        None,
     ),
     "predict_classes_unknown_model": (
         """
@@ -691,6 +1008,20 @@ CASES: dict[str, tuple[str, list[tuple[str, str]], str | None]] = {
         c = tf.keras.optimizers.Adam()
         """,
     ),
+    "import_removed_module_by_name_from_removed_module": (
+        """
+        from tensorflow.keras.layers.experimental import preprocessing
+        from keras.layers.experimental import preprocessing as pp, RandomFlip
+        n = preprocessing.Normalization()
+        """,
+        [("experimental_preprocessing_module", "safe"), ("experimental_preprocessing_module", "safe")],
+        """
+        from tensorflow.keras import layers as preprocessing
+        from keras import layers as pp
+        from keras.layers import RandomFlip
+        n = preprocessing.Normalization()
+        """,
+    ),
     "import_legacy_preprocessing_standalone": (
         """
         from keras.preprocessing.image import ImageDataGenerator, img_to_array
@@ -962,6 +1293,10 @@ def test_hints_decide_predict_classes_and_samples_per_epoch() -> None:
         ("ValueError", "The filename must end in `.weights.h5`. Received: filepath=w.h5", "", "save_weights_suffix"),
         ("ValueError", "Invalid filepath extension for saving. Please add either a `.keras` …", "", "save_model_suffix"),
         ("ValueError", "A KerasTensor cannot be used as input to a TensorFlow function. …", "", "tf_op_on_keras_tensor"),
+        ("KeyError", "'val_acc'", "print(history.history['val_acc'])", "history_acc_key"),
+        ("TypeError", "to_categorical() got an unexpected keyword argument 'nb_classes'", "", "to_categorical_nb_classes"),
+        ("TypeError", "evaluate() got an unexpected keyword argument 'val_samples'", "", "val_samples"),
+        ("KeyError", "'loss_weights'", "", None),
         ("ValueError", "operands could not be broadcast together", "", None),
         ("TypeError", "'float' object cannot be interpreted as an integer", "range(x / 2)", None),
         ("AttributeError", "'list' object has no attribute 'shape'", "", None),

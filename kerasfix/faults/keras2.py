@@ -101,7 +101,7 @@ def kind_of_rule(rule: str) -> Kind:
         return Kind.KERAS1_CONV_ARGS
     if rule.endswith(("_generator", "_alias")) or rule.startswith(("predict_", "backend_", "np_")) or rule in (
         "model_reset_states", "yaml", "layer_output_shape", "optimizer_lr_attribute", "multi_gpu_model",
-        "tf_op_on_keras_tensor", "removed_layer",
+        "tf_op_on_keras_tensor", "removed_layer", "history_acc_key",
     ):
         return Kind.KERAS2_API
     return Kind.KERAS2_ARGUMENT

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from kerasfix.keras2.calls import keyword, literal_int, literal_str, method, positionals
+from kerasfix.keras2.calls import has_star, keyword, literal_int, literal_str, method, positionals, same_string
 from kerasfix.keras2.edits import (
     ArgsEdit,
     Edit,
@@ -61,6 +61,18 @@ BACKEND_OPS: dict[str, tuple[str, str | None]] = {
     "expand_dims": ("expand_dims", "-1"),
     "pow": ("power", None),
     "l2_normalize": ("normalize", None),
+}
+
+_REDUCTIONS = ("mean", "sum", "max", "min", "prod", "std", "var", "any", "all")
+#: Keywords of ``keras.backend`` math and their ``keras.ops`` names (``axis`` is the same everywhere).
+BACKEND_KEYWORDS: dict[str, dict[str, str]] = {
+    **{name: {"keepdims": "keepdims"} for name in _REDUCTIONS},
+    "reshape": {"shape": "newshape"},
+    "clip": {"min_value": "x_min", "max_value": "x_max"},
+    "cast": {"dtype": "dtype"},
+    "binary_crossentropy": {"from_logits": "from_logits"},
+    "categorical_crossentropy": {"from_logits": "from_logits"},
+    "sparse_categorical_crossentropy": {"from_logits": "from_logits"},
 }
 
 #: ``keras.backend`` functions with no Keras 3 counterpart to rewrite to (display only).
@@ -165,44 +177,82 @@ def _generator_method(src: Source, call: cst.Call, receiver: cst.BaseExpression,
     yield _found(src, call, name, message, "safe", replacement, tuple(edits))
 
 
-def model_output(src: Source, receiver: cst.BaseExpression, depth: int = 0) -> ModelOutput | None:
-    """The last layer's units/activation of a model defined in this file, if it can be read."""
-    if not isinstance(receiver, cst.Name) or depth > 2:
-        return None
-    last: cst.Call | None = None
+#: Layers between the last Dense and the model's output that change neither its width nor (but Activation) its range.
+_PASS_THROUGH = frozenset(
+    {"Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "ActivityRegularization", "Flatten", "Activation"}
+)
+
+
+def _model_layers(src: Source, receiver: cst.Name) -> list[cst.Call] | None:
+    """The layer calls of a Sequential model built in this file, in order (list first, then ``add``), if known."""
+    layers: list[cst.Call] = []
+    known = False
     for value in src.assignments.get(receiver.value, []):
         if isinstance(value, cst.Call) and src.is_keras(value, ("Sequential", "models.Sequential")):
-            layers = value.args[0].value if value.args else None
-            if isinstance(layers, (cst.List, cst.Tuple)) and layers.elements:
-                element = layers.elements[-1].value
-                last = element if isinstance(element, cst.Call) else None
-        elif isinstance(value, cst.Call) and src.is_keras(value, ("Model", "models.Model")):
+            known = True
+            given = value.args[0].value if value.args else None
+            if isinstance(given, (cst.List, cst.Tuple)):
+                layers = [e.value for e in given.elements if isinstance(e.value, cst.Call)]
+    code = code_of(receiver)
+    for call in src.calls:
+        found = method(call)
+        if found is not None and found[1] == "add" and code_of(found[0]) == code and call.args:
+            added = call.args[0].value
+            if isinstance(added, cst.Call):
+                layers.append(added)
+    return layers if known or layers else None
+
+
+def _int_value(src: Source, expr: cst.BaseExpression, depth: int = 0) -> int | None:
+    """An int literal, or a name this file assigns one int literal only."""
+    value = literal_int(expr)
+    if value is not None or not isinstance(expr, cst.Name) or depth > 2:
+        return value
+    values = src.assignments.get(expr.value, [])
+    return _int_value(src, values[0], depth + 1) if len(values) == 1 else None
+
+
+def model_output(src: Source, receiver: cst.BaseExpression, depth: int = 0) -> ModelOutput | None:
+    """The output width and activation of a model defined in this file, if they can be read.
+
+    Looks back from the last layer through Dropout/Flatten/Activation to the Dense that sets the width;
+    an ``Activation`` after it sets the activation.
+    """
+    if not isinstance(receiver, cst.Name) or depth > 2:
+        return None
+    layers: list[cst.Call] = []
+    for value in src.assignments.get(receiver.value, []):
+        if isinstance(value, cst.Call) and src.is_keras(value, ("Model", "models.Model")):
             outputs = keyword(value, "outputs") or keyword(value, "output")
             if outputs is None and len(positionals(value)) > 1:
                 outputs = positionals(value)[1]
             if outputs is not None and isinstance(outputs.value, cst.Name):
                 produced = src.assignments.get(outputs.value.value, [])
                 if len(produced) == 1 and isinstance(produced[0], cst.Call) and isinstance(produced[0].func, cst.Call):
-                    last = produced[0].func
-    code = code_of(receiver)
-    for call in src.calls:
-        found = method(call)
-        if found is not None and found[1] == "add" and code_of(found[0]) == code and call.args:
-            added = call.args[0].value
-            last = added if isinstance(added, cst.Call) else last
-    if last is None:
-        return None
-    layer = src.keras_layer(last)
-    if layer == "Dense":
-        units_arg = keyword(last, "units") or (positionals(last)[0] if positionals(last) else None)
-        activation = keyword(last, "activation")
-        return ModelOutput(
-            literal_int(units_arg.value) if units_arg is not None else None,
-            literal_str(activation.value) if activation is not None else "linear",
-        )
-    if layer == "Activation" and last.args:
-        return ModelOutput(None, literal_str(last.args[0].value))
-    return None
+                    layers = [produced[0].func]
+    if not layers:
+        layers = _model_layers(src, receiver) or []
+    activation: str | None = None
+    for last in reversed(layers):
+        layer = src.keras_layer(last)
+        if layer == "Dense":
+            units_arg = keyword(last, "units") or (positionals(last)[0] if positionals(last) else None)
+            own = keyword(last, "activation")
+            return ModelOutput(
+                _int_value(src, units_arg.value) if units_arg is not None else None,
+                activation or (literal_str(own.value) if own is not None else "linear"),
+            )
+        if layer == "Activation":
+            if activation is None:
+                if not last.args:
+                    return None
+                activation = literal_str(last.args[0].value)
+                if activation is None:
+                    return None
+            continue
+        if layer not in _PASS_THROUGH:
+            break
+    return ModelOutput(None, activation) if activation is not None else None
 
 
 def _predict_classes(src: Source, call: cst.Call, receiver: cst.BaseExpression, hints: Hints) -> Iterator[Found]:
@@ -288,6 +338,9 @@ def _backend(src: Source, call: cst.Call, keras_tensors: set[str]) -> Iterator[F
     if not rest.startswith("backend.") or rest.count(".") != 1:
         return
     name = rest.split(".")[1]
+    if name in ("image_dim_ordering", "set_image_dim_ordering"):
+        yield _dim_ordering(src, call, name)
+        return
     if name in BACKEND_GONE:
         rule, instead = BACKEND_GONE[name]
         yield _found(src, call, rule, f"`backend.{name}` was removed in Keras 3", "display", instead)
@@ -305,7 +358,61 @@ def _backend(src: Source, call: cst.Call, keras_tensors: set[str]) -> Iterator[F
             if standalone
             else f"`tf.keras.backend.{name}` runs TensorFlow, which cannot take a Keras tensor in Keras 3"
         )
-        yield _to_ops(src, call, "backend_math", name, BACKEND_OPS[name], {}, message)
+        yield _to_ops(src, call, "backend_math", name, BACKEND_OPS[name], BACKEND_KEYWORDS.get(name, {}), message)
+
+
+#: Keras 2's ``image_dim_ordering`` values and the ``image_data_format`` each one is.
+DIM_ORDERINGS = {"th": "channels_first", "tf": "channels_last"}
+
+
+def _dim_ordering(src: Source, call: cst.Call, name: str) -> Found:
+    """``K.set_image_dim_ordering('th')`` → ``K.set_image_data_format('channels_first')``; ``K.image_dim_ordering()``
+    → a test of ``K.image_data_format()``. Keras 2 kept both spellings in step, so the meaning is kept (safe)."""
+    rule = "backend_image_dim_ordering"
+    message = f"`backend.{name}` was removed in Keras 3 (Keras 2 named it `{name.replace('dim_ordering', 'data_format')}`)"
+    func = call.func
+    if not isinstance(func, cst.Attribute) or has_star(call):
+        instead = "keras.backend.set_image_data_format(…)" if name.startswith("set_") else "keras.backend.image_data_format()"
+        return _found(src, call, rule, message, "display", instead)
+    data_format = func.with_changes(attr=cst.Name("image_data_format"))
+    if name == "set_image_dim_ordering":
+        value = call.args[0].value if len(call.args) == 1 and call.args[0].keyword is None else None
+        ordering = literal_str(value) if value is not None else None
+        if value is None or ordering not in DIM_ORDERINGS:
+            return _found(src, call, rule, message, "display", "keras.backend.set_image_data_format('channels_first' or 'channels_last')")
+        assert isinstance(value, cst.SimpleString)
+        new_value = same_string(value, DIM_ORDERINGS[ordering])
+        edits: tuple[Edit, ...] = (
+            Replace(func.attr, lambda n: n.with_changes(value="set_image_data_format")),
+            Replace(value, lambda v: new_value),
+        )
+        return _found(src, call, rule, message, "safe", f"set_image_data_format({code_of(new_value)})", edits)
+    if call.args:
+        return _found(src, call, rule, message, "display", "keras.backend.image_data_format()")
+    comparison = src.parent(call)
+    q = src.quote
+    if (
+        isinstance(comparison, cst.Comparison)
+        and comparison.left is call
+        and len(comparison.comparisons) == 1
+        and isinstance(comparison.comparisons[0].operator, (cst.Equal, cst.NotEqual))
+        and isinstance(comparison.comparisons[0].comparator, cst.SimpleString)
+        and literal_str(comparison.comparisons[0].comparator) in DIM_ORDERINGS
+    ):
+        # ``K.image_dim_ordering() == 'th'`` → ``K.image_data_format() == 'channels_first'``.
+        target = comparison.comparisons[0].comparator
+        assert isinstance(target, cst.SimpleString)
+        new_target = same_string(target, DIM_ORDERINGS[literal_str(target) or ""])
+        edits = (
+            Replace(func.attr, lambda n: n.with_changes(value="image_data_format")),
+            Replace(target, lambda t: new_target),
+        )
+        return _found(src, call, rule, message, "safe", f"compare image_data_format() with {code_of(new_target)}", edits)
+    expression = f"({q}th{q} if {code_of(data_format)}() == {q}channels_first{q} else {q}tf{q})"
+    return _found(
+        src, call, rule, message, "safe", expression,
+        (Replace(call, lambda n: cst.parse_expression(expression)),),
+    )
 
 
 def _to_ops(

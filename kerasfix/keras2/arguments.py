@@ -77,6 +77,10 @@ LAYER_DROPS: dict[str, Drop] = {
     "mode": Drop("batchnorm_mode", frozenset({"BatchNormalization"}), "was Keras 1's normalization mode"),
     "fused": Drop("batchnorm_fused", frozenset({"BatchNormalization"}), "was a TF 1 speed hint"),
     "input_length": Drop("embedding_input_length", frozenset({"Embedding"}), "is ignored by Keras 3 (with a warning)"),
+    "dropout": Drop(
+        "embedding_dropout", frozenset({"Embedding"}),
+        "was Keras 1's word dropout (whole rows of the embedding matrix), which no Keras 3 layer does",
+    ),
 }
 
 FIT = frozenset({"fit", "fit_generator"})
@@ -119,8 +123,10 @@ def find(src: Source, hints: Hints) -> Iterator[Found]:
             yield from _optimizer(src, call)
         elif src.is_keras(call, ("Model", "models.Model")):
             yield from _model_input_output(src, call)
+        elif src.is_keras(call, ("utils.to_categorical",)):
+            yield from _to_categorical(src, call)
         found = method(call)
-        if found is not None and found[1] in FIT | EVALUATE | PREDICT:
+        if found is not None and found[1] in FIT | EVALUATE | PREDICT | {"compile"}:
             yield from _training_call(src, call, found[0], found[1], hints)
 
 
@@ -142,18 +148,87 @@ def _layer_keywords(src: Source, call: cst.Call, layer: str) -> Iterator[Found]:
                 applicability = "display"
             if old == "input_length":
                 message = f"`input_length=` on {layer} {drop.why}"
-            yield _found(
-                src, arg, drop.rule, message, applicability, f"remove {old}=", (drop_keyword(call, old),)
-            )
+            replacement = f"remove {old}="
+            if old == "dropout":
+                # Dropping a regulariser changes how the model trains: the user decides.
+                applicability = "review"
+                replacement = "remove dropout= (a SpatialDropout1D after the Embedding is the nearest Keras 3 layer)"
+            yield _found(src, arg, drop.rule, message, applicability, replacement, (drop_keyword(call, old),))
         if old == "batch_input_shape":
-            yield _found(
-                src,
-                arg,
-                "batch_input_shape",
-                f"`batch_input_shape=` on {layer} was removed in Keras 3",
-                "display",
-                "start the model with keras.Input(batch_shape=…) instead",
-            )
+            yield _batch_input_shape(src, call, arg, layer, present)
+        if old == "input_length" and layer in RNN:
+            yield _rnn_input_length(src, call, arg, layer, present)
+
+
+def _rnn_input_length(src: Source, call: cst.Call, arg: cst.Arg, layer: str, present: set[str]) -> Found:
+    """``LSTM(…, input_dim=d, input_length=t)`` (Keras 1) → ``input_shape=(t, d)``: the same input (safe)."""
+    message = f"`input_length=` on {layer} was removed in Keras 3 (Keras 1 gave the time steps and features apart)"
+    dim = keyword(call, "input_dim")
+    if dim is None or "input_shape" in present or "batch_input_shape" in present:
+        return _found(src, arg, "rnn_input_length", message, "display", "input_shape=(time steps, features)")
+    length, features = arg.value, dim.value
+    shape = template("({t}, {d})", t=length, d=features)
+    edits = (
+        Replace(dim, lambda a: a.with_changes(keyword=cst.Name("input_shape"), value=shape)),
+        drop_keyword(call, "input_length"),
+    )
+    return _found(src, arg, "rnn_input_length", message, "safe", f"input_shape=({code_of(length)}, {code_of(features)})", edits)
+
+
+def _batch_input_shape(src: Source, call: cst.Call, arg: cst.Arg, layer: str, present: set[str]) -> Found:
+    """``model.add(LSTM(…, batch_input_shape=s))`` → ``model.add(Input(batch_shape=s))`` then the layer without it;
+    ``Sequential([LSTM(…, batch_input_shape=s), …])`` → an ``Input(batch_shape=s)`` first. The model is the same (safe)."""
+    message = f"`batch_input_shape=` on {layer} was removed in Keras 3"
+    replacement = "start the model with keras.Input(batch_shape=…) instead"
+    path = src.keras_path(call.func)
+    if path is None or present & {"input_shape", "input_dim", "batch_size", "input_length"} or has_star(call):
+        return _found(src, arg, "batch_input_shape", message, "display", replacement)
+    named = src.keras_name(path[0], "Input")
+    shape = arg.value
+
+    def input_call() -> cst.Call:
+        made = template(f"{named.code}(batch_shape={{s}})", s=shape.deep_clone())
+        assert isinstance(made, cst.Call)
+        return made
+
+    drop = drop_keyword(call, "batch_input_shape")
+    parent = src.parent(call)
+    holder = src.parent(parent) if parent is not None else None
+    if isinstance(parent, cst.Arg) and isinstance(holder, cst.Call):
+        found = method(holder)
+        expr = src.parent(holder)
+        line = src.parent(expr) if isinstance(expr, cst.Expr) else None
+        if (
+            found is not None and found[1] == "add" and len(holder.args) == 1 and src.receiver(found[0]) is Receiver.KERAS
+            and isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1
+        ):
+            receiver = code_of(found[0])
+
+            def add_input(updated: cst.SimpleStatementLine) -> cst.FlattenSentinel[cst.BaseStatement]:
+                first = cst.SimpleStatementLine(
+                    body=[cst.Expr(template(f"{receiver}.add({{i}})", i=input_call()))], leading_lines=updated.leading_lines
+                )
+                return cst.FlattenSentinel([first, updated.with_changes(leading_lines=[])])
+
+            edits = (drop, Replace(line, add_input, named.imports))
+            return _found(src, arg, "batch_input_shape", message, "safe", f"{receiver}.add({named.code}(batch_shape=…)) first", edits)
+    if isinstance(parent, cst.Element) and isinstance(holder, (cst.List, cst.Tuple)):
+        sequential = src.parent(src.parent(holder) or holder)
+        first = holder.elements[0] if holder.elements else None
+        if (
+            first is not None and first.value is call and isinstance(sequential, cst.Call)
+            and src.is_keras(sequential, ("Sequential", "models.Sequential"))
+        ):
+            def prepend(updated: cst.List | cst.Tuple) -> cst.List | cst.Tuple:
+                comma = updated.elements[0].comma
+                if not isinstance(comma, cst.Comma):
+                    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                element = cst.Element(input_call(), comma=comma.deep_clone())
+                return updated.with_changes(elements=[element, *updated.elements])
+
+            edits = (drop, Replace(holder, prepend, named.imports))
+            return _found(src, arg, "batch_input_shape", message, "safe", f"start the list with {named.code}(batch_shape=…)", edits)
+    return _found(src, arg, "batch_input_shape", message, "display", replacement)
 
 
 def _rename(src: Source, call: cst.Call, arg: cst.Arg, layer: str, rename: Rename, present: set[str]) -> Found:
@@ -239,6 +314,18 @@ def _model_input_output(src: Source, call: cst.Call) -> Iterator[Found]:
             yield _found(src, arg, "model_input_output", message, "safe", f"rename {old}= to {new}=", (rename_keyword(arg, new),))
 
 
+def _to_categorical(src: Source, call: cst.Call) -> Iterator[Found]:
+    arg = keyword(call, "nb_classes")
+    if arg is None:
+        return
+    message = "`nb_classes` of to_categorical was renamed `num_classes` in Keras 2 and removed in Keras 3"
+    if keyword(call, "num_classes") is not None:
+        yield _found(src, arg, "to_categorical_nb_classes", message, "display", "remove nb_classes=")
+    else:
+        yield _found(src, arg, "to_categorical_nb_classes", message, "safe", "rename nb_classes= to num_classes=",
+                     (rename_keyword(arg, "num_classes"),))
+
+
 def _numpy_units(src: Source, call: cst.Call, layer: str) -> Iterator[Found]:
     slots = {"Dense": (("units", 0),), "Embedding": (("input_dim", 0), ("output_dim", 1))}.get(layer, ())
     for name, position in slots:
@@ -293,6 +380,14 @@ def _training_call(src: Source, call: cst.Call, receiver: cst.BaseExpression, na
             yield _found(src, nb_epoch, "fit_nb_epoch", message, "display", "remove nb_epoch=")
         else:
             yield _found(src, nb_epoch, "fit_nb_epoch", message, "safe", "rename nb_epoch= to epochs=", (rename_keyword(nb_epoch, "epochs"),))
+    mode = keyword(call, "sample_weight_mode") if name == "compile" else None
+    if mode is not None and literal(mode.value)[0] and literal(mode.value)[1] in ("temporal", None):
+        yield _found(
+            src, mode, "compile_sample_weight_mode",
+            "`sample_weight_mode=` was removed from `compile` in Keras 3: a (samples, time steps) sample_weight is "
+            "applied per time step by itself",
+            "safe", "remove sample_weight_mode=", (drop_keyword(call, "sample_weight_mode"),),
+        )
     show = keyword(call, "show_accuracy")
     if show is not None and name in FIT | EVALUATE:
         yield _found(
@@ -301,7 +396,7 @@ def _training_call(src: Source, call: cst.Call, receiver: cst.BaseExpression, na
         )
     for arg in call.args:
         option = arg.keyword.value if arg.keyword is not None else None
-        if option in LOADER_OPTIONS and (LOADER_OPTIONS[option] or known):
+        if option in LOADER_OPTIONS and name != "compile" and (LOADER_OPTIONS[option] or known):
             yield _found(
                 src, arg, "fit_workers",
                 f"`{option}=` is no longer an argument of `{name}` in Keras 3 (a keras.utils.PyDataset takes workers)",
@@ -316,6 +411,9 @@ def _training_call(src: Source, call: cst.Call, receiver: cst.BaseExpression, na
             samples = keyword(call, old)
             if samples is not None:
                 yield _samples(src, call, samples, old, new, hints)
+    val_samples = keyword(call, "val_samples")
+    if val_samples is not None and name in EVALUATE | PREDICT:
+        yield _samples(src, call, val_samples, "val_samples", "steps", hints)
 
 
 def _float_steps(src: Source, arg: cst.Arg) -> Iterator[Found]:
@@ -355,7 +453,7 @@ def _float_kind(src: Source, expr: cst.BaseExpression, depth: int = 0) -> str | 
 
 
 def _samples(src: Source, call: cst.Call, arg: cst.Arg, old: str, new: str, hints: Hints) -> Found:
-    rule = "samples_per_epoch" if old == "samples_per_epoch" else "nb_val_samples"
+    rule = old
     message = f"`{old}` (Keras 1) counted samples; Keras 3 takes `{new}`, a number of batches"
     replacement = f"{new}=ceil({code_of(arg.value)} / batch_size)"
     if keyword(call, new) is not None:
@@ -387,13 +485,61 @@ def _batch_size(src: Source, call: cst.Call, old: str, hints: Hints) -> cst.Base
     )
     if data is None and old != "nb_val_samples":
         data = keyword(call, "x")
-    if data is not None and isinstance(data.value, cst.Call):
-        found = method(data.value)
-        if found is not None and found[1] in _FLOWS:
-            size = keyword(data.value, "batch_size")
-            # ImageDataGenerator.flow* default to batches of 32.
-            return size.value if size is not None else cst.Integer("32")
+    return None if data is None else _generator_batch_size(src, data.value)
+
+
+#: Parameter names that hold the batch size of a generator function.
+_BATCH_PARAMETERS = ("batch_size", "batchsize", "batch", "bs")
+
+
+def _generator_batch_size(src: Source, value: cst.BaseExpression, depth: int = 0) -> cst.BaseExpression | None:
+    """The batch size a generator yields: ``flow(…, batch_size=)``, or the ``batch_size`` argument of a
+    generator function of this file (``batch_generator(X, y, 32)``), through a name assigned once."""
+    if isinstance(value, cst.Name) and depth < 2:
+        values = src.assignments.get(value.value, [])
+        return _generator_batch_size(src, values[0], depth + 1) if len(values) == 1 else None
+    if not isinstance(value, cst.Call):
+        return None
+    found = method(value)
+    if found is not None and found[1] in _FLOWS:
+        size = keyword(value, "batch_size")
+        # ImageDataGenerator.flow* default to batches of 32.
+        return size.value if size is not None else cst.Integer("32")
+    if not isinstance(value.func, cst.Name) or has_star(value):
+        return None
+    functions = src.functions.get(value.func.value, [])
+    if len(functions) != 1 or not _is_generator(functions[0]):
+        return None
+    params = functions[0].params
+    names = [p.name.value for p in (*params.posonly_params, *params.params)]
+    for i, name in enumerate(names):
+        if name not in _BATCH_PARAMETERS:
+            continue
+        given = argument(value, name, i)
+        if given is not None:
+            return given.value
+        default = next((p.default for p in params.params if p.name.value == name), None)
+        return default if default is not None and literal_int(default) is not None else None
     return None
+
+
+def _is_generator(function: cst.FunctionDef) -> bool:
+    """The function yields (in its own body, not a nested one)."""
+    found = False
+
+    class _Yields(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is function
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_Yield(self, node: cst.Yield) -> None:
+            nonlocal found
+            found = True
+
+    function.visit(_Yields())
+    return found
 
 
 def _found(

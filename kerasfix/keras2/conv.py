@@ -32,7 +32,14 @@ CONVOLUTIONS = {
 
 
 def _scalar(expr: cst.BaseExpression) -> bool:
-    """A kernel size written as one number (a literal int or a plain name), not a tuple."""
+    """A kernel size written as one number (a literal int, a plain name, or one element ``sizes[0]``), not a tuple."""
+    if isinstance(expr, cst.Subscript):
+        index = expr.slice[0].slice if len(expr.slice) == 1 else None
+        return (
+            isinstance(expr.value, (cst.Name, cst.Attribute))
+            and isinstance(index, cst.Index)
+            and isinstance(index.value, (cst.Integer, cst.UnaryOperation))
+        )
     return isinstance(expr, (cst.Integer, cst.Name))
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from kerasfix.keras2 import api, arguments, conv, imports, saving
+from kerasfix.keras2 import api, arguments, conv, imports, metrics, saving, sessions
 from kerasfix.keras2.edits import Found, apply_edits
 from kerasfix.keras2.migration import NO_HINTS, Hints, Migration
 from kerasfix.keras2.source import Source
@@ -33,6 +33,8 @@ def find_all(src: Source, hints: Hints) -> list[Found]:
         *arguments.find(src, hints),
         *api.find(src, hints),
         *saving.find(src),
+        *metrics.find(src),
+        *sessions.find(src),
         *conv.find(src),
     ]
     unique: dict[Migration, Found] = {}

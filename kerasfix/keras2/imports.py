@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from kerasfix.keras2 import merge, sessions
 from kerasfix.keras2.edits import Edit, Found, Replace
 from kerasfix.keras2.names import LEGACY_PREPROCESSING, ModuleMove, join, module_move, name_target, split_keras
 from kerasfix.keras2.source import Source, code_of
@@ -52,12 +53,19 @@ def _display(src: Source, node: cst.CSTNode, rest: str, module: str) -> Iterator
             )
         )
     elif rest == _TF_BACKEND:
-        yield Found(
-            src.migration(
-                node, KIND, "tensorflow_backend_module", f"`{module}` was removed (Keras 3 has no sessions)", "display",
-                "tf.config.experimental.set_memory_growth / tf.config.list_physical_devices",
+        message = f"`{module}` was removed (Keras 3 has no sessions)"
+        instead = "tf.config.experimental.set_memory_growth / tf.config.list_physical_devices"
+        removal = sessions.set_session_removal(src, node) if isinstance(node, cst.ImportFrom) else None
+        if removal is None:
+            yield Found(src.migration(node, KIND, "tensorflow_backend_module", message, "display", instead))
+        else:
+            yield Found(
+                src.migration(
+                    node, KIND, "tensorflow_backend_module", message + "; `set_session(…)` does nothing to set", "review",
+                    f"remove the import and the set_session(…) statements (for what the session configured: {instead})",
+                ),
+                removal,
             )
-        )
 
 
 def _legacy_names(rest: str) -> frozenset[str] | None:
@@ -82,6 +90,15 @@ def _import_from(src: Source, node: cst.ImportFrom) -> Iterator[Found]:
         name = get_full_name_for_node(alias.name) or ""
         asname = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else None
         if move is not None:
+            sub_move = module_move(join(rest, name))
+            if sub_move is not None and sub_move.rest == join(rest, name) and sub_move is not move:
+                # ``from keras.layers.experimental import preprocessing``: the name is a removed module
+                # itself → ``from keras import layers as preprocessing``.
+                parent, _, last = join(root, sub_move.target).rpartition(".")
+                if parent:
+                    moved.append((parent, last, asname or name))
+                    rules.append(sub_move.rule)
+                    continue
             target = name_target(move, name)
             if target is None:
                 unknown.append(name)
@@ -97,6 +114,14 @@ def _import_from(src: Source, node: cst.ImportFrom) -> Iterator[Found]:
             continue
         sub = join(rest, name)
         sub_move = module_move(sub)
+        if sub == "layers.merge" and merge.merge_calls(src, asname or name):
+            # Keras 1's merge() function, not the Keras 2 module: the calls become layers, the import goes.
+            yield from merge.find_calls(src, asname or name, root)
+            if not merge.all_rewritable(src, asname or name, root):
+                return
+            moved.append(_DROP)
+            rules.append("merge_mode")
+            continue
         if sub_move is not None and sub_move.rest == sub:
             # ``from keras.utils import np_utils`` → ``from keras import utils as np_utils``.
             parent, _, last = join(root, sub_move.target).rpartition(".")
@@ -112,6 +137,17 @@ def _import_from(src: Source, node: cst.ImportFrom) -> Iterator[Found]:
         moved.append((module, name, asname))
     if not rules:
         return
+    rule = rules[0]
+    if set(rules) == {"merge_mode"}:
+        message = "Keras 1's `merge` function was removed; its calls are now layers of `keras.layers`"
+        kept = [m for m in moved if m[0]]
+        edit = _rewrite_from(src, node, moved) if kept else _remove_line(src, node)
+        if edit is None:
+            yield Found(src.migration(node, KIND, rule, message, "display", "import the merge layers instead of merge"))
+        else:
+            yield Found(src.migration(node, KIND, rule, message, "safe", "drop merge from the import"), (edit,))
+        return
+    rules = [r for r in rules if r != "merge_mode"]
     rule = rules[0]
     if "preprocessing_legacy_module" in rules and move is None and root == "keras" and rest in LEGACY_PREPROCESSING:
         # Every name of a legacy module import goes along (they all exist under tensorflow.keras).
@@ -135,6 +171,17 @@ def _import_from(src: Source, node: cst.ImportFrom) -> Iterator[Found]:
         yield Found(src.migration(node, KIND, rule, message, "display", replacement))
         return
     yield Found(src.migration(node, KIND, rule, message, "safe", replacement), (edit,))
+
+
+#: A ``Moved`` entry for a name the import loses.
+_DROP: Moved = ("", "", None)
+
+
+def _remove_line(src: Source, node: cst.ImportFrom) -> Edit | None:
+    line = src.parent(node)
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        return None
+    return Replace(line, lambda _n: cst.RemovalSentinel.REMOVE)
 
 
 def _uses_legacy(src: Source, module: str, rest: str) -> bool:
@@ -169,7 +216,8 @@ def _rewrite_from(src: Source, node: cst.ImportFrom, moved: list[Moved]) -> Edit
     assert not isinstance(node.names, cst.ImportStar)
     groups: dict[str, list[int]] = {}
     for i, (module, _, _) in enumerate(moved):
-        groups.setdefault(module, []).append(i)
+        if module:
+            groups.setdefault(module, []).append(i)
     originals = list(node.names)
     if len(groups) == 1:
         module = next(iter(groups))
@@ -178,8 +226,12 @@ def _rewrite_from(src: Source, node: cst.ImportFrom, moved: list[Moved]) -> Edit
             assert not isinstance(updated.names, cst.ImportStar)
             names = [
                 alias if (get_full_name_for_node(alias.name), _asname(alias)) == (name, asname) else _alias(name, asname, alias)
-                for alias, (_, name, asname) in zip(updated.names, moved, strict=True)
+                for alias, (target, name, asname) in zip(updated.names, moved, strict=True)
+                if target
             ]
+            if len(names) < len(updated.names):
+                # A name dropped: the new last name takes the original last's comma (none, or a trailing one).
+                names[-1] = names[-1].with_changes(comma=updated.names[-1].comma)
             return updated.with_changes(module=_module_expr(module), names=names)
 
         return Replace(node, make)

@@ -27,8 +27,11 @@ _TRAINING_KEYWORDS = {
     "show_accuracy": "fit_show_accuracy",
     "samples_per_epoch": "samples_per_epoch",
     "nb_val_samples": "nb_val_samples",
+    "val_samples": "val_samples",
     "period": "checkpoint_period",
     "lr": "optimizer_lr",
+    "nb_classes": "to_categorical_nb_classes",
+    "sample_weight_mode": "compile_sample_weight_mode",
     **{option: "fit_workers" for option in LOADER_OPTIONS},
 }
 _MODEL_METHODS = {
@@ -149,6 +152,8 @@ def _modules(exc_type: str, message: str, line_text: str) -> str | None:
 
 
 def _values(exc_type: str, message: str, line_text: str) -> str | None:
+    if exc_type == "KeyError" and message.strip("\"'") in ("acc", "val_acc"):
+        return "history_acc_key"
     if "cannot be interpreted as an integer" in message and re.search(r"\bsteps(_per_epoch)?\b|validation_steps", line_text):
         return "float_steps"
     if "expected a positive integer" in message and "units=" in message:
