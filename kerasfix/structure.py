@@ -9,8 +9,10 @@ round-trip, by replaying the constructor call that capture recorded).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -76,7 +78,8 @@ class LayerEntry:
         """A new, unbuilt layer instance with this entry's config."""
         try:
             layer_cls: Any = self.cls
-            return layer_cls.from_config(_resolvable(copy.deepcopy(self.effective_config()), self.original))
+            with own_code():
+                return layer_cls.from_config(_resolvable(copy.deepcopy(self.effective_config()), self.original))
         except Exception as exc:  # custom layers often lack a round-tripping config
             ctor = getattr(self.original, CTOR_ATTR, None)
             if ctor is not None:
@@ -93,6 +96,19 @@ class LayerEntry:
                 f"cannot re-create custom layer {self.name!r} ({self.cls.__name__}): "
                 "give it a get_config() that returns its constructor arguments"
             ) from exc
+
+
+@contextlib.contextmanager
+def own_code() -> Iterator[None]:
+    """Re-create layers whose config holds Python code (a ``Lambda``'s function): Keras refuses that when loading
+    files from elsewhere (safe mode), but here the code is the user's own, from the script being run."""
+    try:
+        from keras.src.saving.serialization_lib import SafeModeScope
+    except ImportError:  # pragma: no cover - a Keras without the scope: its default applies
+        yield
+        return
+    with SafeModeScope(False):
+        yield
 
 
 def _resolvable(config: dict[str, Any], original: Any) -> dict[str, Any]:
@@ -316,5 +332,5 @@ def build_model(structure: Structure, input_shape: tuple[int | None, ...] | None
         layer_cfg.pop("build_config", None)
     if not structure.edited and structure.model is not None:
         return structure.model
-    with keras.saving.custom_object_scope(structure.custom_objects):
+    with keras.saving.custom_object_scope(structure.custom_objects), own_code():
         return keras.Model.from_config(config, custom_objects=structure.custom_objects)
