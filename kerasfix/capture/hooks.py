@@ -206,7 +206,11 @@ class Hooks:
         orig_init = seq.__init__
         orig_add = seq.add
 
+        #: Models inside ``Sequential.__init__``: its own ``add`` calls keep Keras's behaviour (it handles them).
+        initialising: set[int] = set()
+
         def hooked_init(model: Any, *args: Any, **kwargs: Any) -> None:
+            initialising.add(id(model))
             try:
                 orig_init(model, *args, **kwargs)
             except (ValueError, TypeError, AttributeError) as exc:
@@ -218,19 +222,22 @@ class Hooks:
                 if not model._layers and isinstance(given, (list, tuple)):
                     # It failed before taking any layer (``input_shape=(30)``): keep the ones it was given.
                     object.__setattr__(model, LAYERS_ATTR, list(given))
+            finally:
+                initialising.discard(id(model))
             cap.models.append(weakref.ref(model))
 
         def hooked_add(model: Any, layer: Any, *args: Any, **kwargs: Any) -> None:
             kept = getattr(model, LAYERS_ATTR, None)
-            if kept is not None:
+            if kept is not None and id(model) not in initialising:
                 kept.append(layer)  # an earlier add failed: keep the layers as written, as for a failed __init__
                 return
             try:
                 orig_add(model, layer, *args, **kwargs)
             except (ValueError, TypeError) as exc:
                 if layer not in getattr(model, "_layers", []):
-                    if getattr(model, "_layers", None) or getattr(layer, "_input_shape_arg", None) is None:
-                        raise
+                    if (id(model) in initialising or getattr(model, "_layers", None)
+                            or getattr(layer, "_input_shape_arg", None) is None):
+                        raise  # (inside __init__, the failed __init__ keeps the layers it was given)
                     # The first layer's input_shape= cannot become an Input (``input_shape=(30)``): keep the
                     # model and its layers, so the script reaches fit() and the declaration is diagnosed there.
                     object.__setattr__(model, LAYERS_ATTR, [layer])
