@@ -65,6 +65,15 @@ PRELOAD = ("keras", "kerasfix.capture.child")
 _TARGET = "kerasfix.capture.child:run_request"
 
 
+def prestart(jobs: int = 1) -> None:
+    """Start the warm worker that ``capture`` will use, without waiting for its Keras import.
+
+    Call it as soon as a run is known to be needed: the worker's import (seconds) then overlaps
+    whatever the caller does before its first ``capture``. Costless when the worker is already up.
+    """
+    shared_pool(jobs, preload=PRELOAD).start()
+
+
 def capture(
     path: str, *, source: bytes | None = None, timeout: float = DEFAULT_TIMEOUT, cwd: str | None = None,
     argv: tuple[str, ...] = (), jobs: int = 1,
