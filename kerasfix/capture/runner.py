@@ -60,8 +60,9 @@ class CaptureResult:
         return self.diagnosis.findings if self.diagnosis is not None else ()
 
 
-#: What the warm worker imports once: Keras, and the capture code (none of it runs a TensorFlow op at import).
-PRELOAD = ("keras", "kerasfix.capture.child")
+#: What the warm worker imports once: Keras, the capture code, and TensorFlow under another backend when it
+#: is installed (``warm``: Keras would import it in every run). None of it runs a TensorFlow op at import.
+PRELOAD = ("keras", "kerasfix.capture.child", "kerasfix.capture.warm")
 _TARGET = "kerasfix.capture.child:run_request"
 
 
