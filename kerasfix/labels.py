@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from sklearn.utils.multiclass import type_of_target
 
 Encoding = Literal["sparse", "one_hot", "multilabel", "strings", "continuous", "unknown"]
 
@@ -97,6 +96,9 @@ def analyze_labels(y: Any, *, complete: bool = True) -> LabelInfo | None:
     flat = arr.reshape(arr.shape[0], -1) if arr.ndim > 2 else arr
     if not np.all(np.isfinite(flat.astype(np.float64))):
         return LabelInfo("unknown", "unknown", None, None, None, sample_shape, str(arr.dtype), complete)
+    # Imported here: scikit-learn costs the command line ~1.4 s of start-up that most runs never need.
+    from sklearn.utils.multiclass import type_of_target
+
     try:
         target = type_of_target(flat)
     except ValueError:

@@ -19,7 +19,7 @@ import libcst
 import nbformat
 
 from kerasfix import faults, suppress
-from kerasfix.capture.runner import DEFAULT_TIMEOUT, CaptureError, CaptureResult, capture
+from kerasfix.capture.runner import DEFAULT_TIMEOUT, CaptureError, CaptureResult, capture, prestart
 from kerasfix.faults.keras2 import migration_fix, runtime_finding, write_migrations
 from kerasfix.fix import Fix, combine
 from kerasfix.kinds import Family, Kind
@@ -326,6 +326,8 @@ def _process(path: str, options: Options, progress: Callable[[str], None], quiet
         return doc
     if not runs_keras(doc.script):
         return FileResult(path, "skipped", why_not="it never builds, loads or trains a Keras model (not run)")
+    if not options.keras2_only or options.write or options.diff:
+        prestart(options.jobs)  # the worker imports Keras while the file is scanned and migrated
     quiet.start(doc, path)
     abspath = os.path.abspath(path)
     static = quiet.keep(tuple(f for f in faults.scan(doc.script, abspath) if options.selects(f.kind)))

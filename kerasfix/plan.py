@@ -180,7 +180,9 @@ def train_step(problem: Problem) -> float | str:
     try:
         model = build_model(s, shape)
         loss = problem.loss if problem.loss is not None else "mean_squared_error"
-        model.compile(optimizer=keras.optimizers.get(problem.optimizer), loss=loss, run_eagerly=True)
+        # One step: TensorFlow runs it fastest eagerly; JAX and torch compile every op run eagerly, once each.
+        eager = keras.backend.backend() == "tensorflow"
+        model.compile(optimizer=keras.optimizers.get(problem.optimizer), loss=loss, run_eagerly=eager)
         x, y = problem.sample.x, problem.sample.y
         rows = s.batch_size or problem.sample.rows
         if isinstance(x, np.ndarray):

@@ -84,3 +84,26 @@ def test_jax_repairs_like_tensorflow(rel: str, tmp_path: Path) -> None:
     assert on_tf.read_bytes() == want
     assert _facts(got["findings"]) == _facts(to_jsonable(ref.findings))
     assert got["applied"] == [f.summary for f in ref.applied]
+
+
+
+def test_the_worker_imports_tensorflow_once_for_every_run_under_jax(tmp_path: Path) -> None:
+    """Keras imports TensorFlow under JAX when it is installed (``get_config``, ``set_random_seed``): the warm
+    worker imports it once (``kerasfix.capture.warm``), so a forked run does not pay it again."""
+    script = tmp_path / "tiny.py"
+    script.write_text("import numpy as np\nimport keras\n"
+                      "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
+                      "m.compile(loss='mse')\nm.fit(np.zeros((4, 3)), np.zeros((4, 2)), verbose=0)\n",
+                      encoding="utf-8")
+    probe = ("import sys, importlib\n"
+             "from kerasfix.capture.runner import PRELOAD\n"
+             "for name in PRELOAD:\n    importlib.import_module(name)\n"
+             "before = 'tensorflow' in sys.modules\n"
+             "from kerasfix.capture.child import run\n"
+             f"result = run({str(script)!r})\n"
+             "print(result['status'], result['completed'], before)\n")
+    env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split()[-3:] == ["ok", "True", "True"], proc.stdout

@@ -115,6 +115,13 @@ class Pool:
     def closed(self) -> bool:
         return self._servers.closed
 
+    def start(self) -> None:
+        """Start the server now, without waiting for it: its Keras import then overlaps the caller's own work.
+
+        Idempotent; a later ``run`` waits for the import as usual (and replaces a server that has died).
+        """
+        self._servers.start()
+
     def run(self, request: Request) -> Response:
         """Run one request and report how it ended; raises only for a closed pool or a payload that is not JSON."""
         with self._slots:
@@ -188,7 +195,8 @@ class _Servers:
     def owned(self) -> bool:
         return os.getpid() == self._owner
 
-    def get(self) -> _Server:
+    def start(self) -> _Server:
+        """The current server, started (not waited for) if there is none or it has died."""
         with self._lock:
             if self.closed:
                 raise RuntimeError("the pool is closed")
@@ -196,7 +204,10 @@ class _Servers:
                 if self._current is not None:
                     self._current.stop()
                 self._current = _Server(self._python, self._preload, self._env)
-            server = self._current
+            return self._current
+
+    def get(self) -> _Server:
+        server = self.start()
         server.wait_ready()
         return server
 

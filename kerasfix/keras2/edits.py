@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 
 from kerasfix.keras2.migration import Migration
 from kerasfix.rewrite.args import keyword_index
@@ -157,6 +155,10 @@ def apply_edits(module: cst.Module, edits: Sequence[Edit]) -> cst.Module:
     imports = [spec for edit in edits for spec in edit.imports]
     if not imports:
         return updated
+    # Imported here: libcst.codemod pulls in libcst.matchers, ~1 s of start-up for runs that write nothing.
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
     context = CodemodContext()
     for spec in dict.fromkeys(imports):
         AddImportsVisitor.add_needed_import(context, spec.module, spec.obj, spec.asname)

@@ -8,8 +8,6 @@ from typing import TypeVar, cast
 
 import libcst as cst
 import libcst.helpers
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 
 from kerasfix.rewrite.errors import RewriteError
 from kerasfix.rewrite.imports import ImportSpec, scan_imports
@@ -168,6 +166,10 @@ def _move_statement(body: list[cst.BaseStatement], tags: list[object | None], op
 def _add_imports(module: cst.Module, imports: Sequence[ImportSpec]) -> cst.Module:
     if not imports:
         return module
+    # Imported here: libcst.codemod pulls in libcst.matchers, ~1 s of start-up for runs that write nothing.
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
     context = CodemodContext()
     for spec in dict.fromkeys(imports):
         AddImportsVisitor.add_needed_import(context, spec.module, spec.obj, spec.asname)
