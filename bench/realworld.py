@@ -416,11 +416,16 @@ def header(argv) -> list[str]:
         except Exception:
             return "?"
 
-    probe = subprocess.run([sys.executable, "-c",
-                            "import kerasfix, keras, tensorflow as tf; print(kerasfix.__file__); "
-                            "print(keras.__version__); print(tf.__version__)"],
-                           env=_env(), capture_output=True, text=True, timeout=300,
-                           cwd=tempfile.mkdtemp(prefix="rw_"))  # as kerasfix is run: from a temp dir, not from here
+    for _attempt in range(3):  # the versions are the record's provenance: a transient failure is retried, then said
+        probe = subprocess.run([sys.executable, "-c",
+                                "import kerasfix, keras, tensorflow as tf; print(kerasfix.__file__); "
+                                "print(keras.__version__); print(tf.__version__)"],
+                               env=_env(), capture_output=True, text=True, timeout=300,
+                               cwd=tempfile.mkdtemp(prefix="rw_"))  # as kerasfix is run: from a temp dir
+        if probe.returncode == 0:
+            break
+    else:
+        print(f"# version probe failed ({probe.returncode}): {probe.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
     lines = (probe.stdout.strip().splitlines() + ["?", "?", "?"])[:3]
     kf_file, kv, tv = lines
     kf_dir = os.path.dirname(os.path.dirname(kf_file)) if kf_file != "?" else None
