@@ -406,6 +406,18 @@ def detect_rank_silent(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     return _rank_output(Kind.RANK_SILENT, ctx)
 
 
+def _broadcast_branch(f: Finding, ctx: Context, producer: LayerEntry | None) -> list[tuple[Edit, ...]]:
+    rows = {r.layer.name: r for r in ctx.trace.rows} if ctx.trace is not None else {}
+    merge = rows.get(producer.name) if producer is not None and producer.cls.__name__ in _RANK_MERGES else None
+    if merge is None or len({s.rank for s in merge.inputs}) < 2 or len(merge.producers) != len(merge.inputs):
+        return []
+    ranks = [s.rank for s in merge.inputs]
+    branch = max(range(len(ranks)), key=lambda i: ranks[i])
+    detail = RankDetail("merge", min(ranks), "exact", ranks[branch], branch)
+    at_merge = replace(f, layer=merge.layer.name, producer=merge.producers[branch], detail=detail)
+    return _branch_candidates(at_merge, detail, ctx)
+
+
 def _branch_candidates(f: Finding, d: RankDetail, ctx: Context) -> list[tuple[Edit, ...]]:
     """Flatten the branch with extra axes: before the first Dense applied to its feature maps (a tower that
     meant to flatten first), else right before the merge, on that input only."""
@@ -469,6 +481,9 @@ def rank_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, 
     if d.at == "input" and produced.rank == 4 and consumer.cls.__name__ in _AS_2D:
         out.append(tuple(ReplaceLayerClass(e.ref, _AS_2D[e.cls.__name__]) for e in s.layers
                          if e.cls.__name__ in _AS_2D))
+    # A merge that broadcast a branch with spatial axes against a vector (``Add``): the branch was meant to be
+    # reduced before the merge, as when the merge refuses it outright.
+    out.extend(_broadcast_branch(f, ctx, producer))
     # Too many axes: a recurrent layer that returns the whole sequence was meant to return its last step;
     # otherwise reduce to one vector per sample before the consumer.
     if producer is not None and producer.cls.__name__ in RECURRENT and producer.get("return_sequences", False):

@@ -76,7 +76,7 @@ def _loss(name: str, calls: Calls) -> SetCompileArgument:
 
 LossCause = Literal[
     "sparse_on_one_hot", "categorical_on_ids", "bce_on_multiclass_one_unit", "bce_on_multiclass",
-    "bce_binary_many_units", "bce_on_one_hot", "regression_on_classes", "loss_fails",
+    "bce_binary_many_units", "bce_on_one_hot", "regression_on_classes", "loss_fails", "categorical_on_one_unit",
 ]
 
 
@@ -110,6 +110,13 @@ def detect_loss(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
         return add("sparse_on_one_hot",
                    f"the labels are one-hot over {labels.width} classes but the loss is sparse_categorical_crossentropy, "
                    "which wants integer class ids", "integer class ids (N,)", f"one-hot labels (N, {labels.width})", ERROR)
+    if loss.name == CATEGORICAL_CE and enc == "sparse" and units == 1 and n <= 2 and act != "softmax":
+        # Keras normalises the output to sum to 1 over the classes: with one unit that is always 1, log 1 = 0.
+        return add("categorical_on_one_unit",
+                   f"categorical_crossentropy on one output unit with {labels.describe()}: Keras scales the outputs to "
+                   "sum to 1, so a single output is always 1 and the loss always 0: nothing is learned; binary labels "
+                   "need binary_crossentropy",
+                   "binary_crossentropy", "categorical_crossentropy", WARNING)
     if loss.name == CATEGORICAL_CE and enc == "sparse" and units > 1:
         return add("categorical_on_ids",
                    "the labels are integer class ids but the loss is categorical_crossentropy, which wants one-hot labels",
@@ -158,6 +165,9 @@ def loss_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, 
     softmax = () if act == "softmax" else (_set(out_entry, "activation", "softmax"),)
     if name == SPARSE_CE and labels.encoding == "one_hot":
         return [(_loss(CATEGORICAL_CE, calls), *_metrics_for("one_hot", ctx, calls)), (EncodeLabels("argmax", calls.fit),)]
+    if isinstance(f.detail, LossLabelDetail) and f.detail.cause == "categorical_on_one_unit":
+        sigmoid = () if act == "sigmoid" else (_set(out_entry, "activation", "sigmoid"),)
+        return [(_loss(BINARY_CE, calls), *sigmoid)]
     if name == CATEGORICAL_CE and labels.encoding == "sparse":
         return [(_loss(SPARSE_CE, calls), *_metrics_for("sparse", ctx, calls)), (EncodeLabels("one_hot", calls.fit),)]
     if name == BINARY_CE and labels.encoding == "sparse":
