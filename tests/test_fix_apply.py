@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import keras
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
-layers = keras.layers
+from kerasfix import suggest_fixes
 
-from kerasfix import suggest_fixes  # noqa: E402
+layers = keras.layers
 
 RNG = np.random.default_rng(0)
 X = RNG.random((32, 12, 12, 1)).astype("float32")

@@ -173,7 +173,7 @@ def _assert_one_warning_then_training(case: Case, before: str, training: str) ->
 
 @pytest.fixture
 def shell() -> Any:
-    pytest.importorskip("IPython")
+    pytest.importorskip("IPython", reason="IPython is not installed (pip install '.[test]' has it); the plain-python test covers the hook")
     from IPython.core.interactiveshell import InteractiveShell
 
     sh = InteractiveShell.instance()

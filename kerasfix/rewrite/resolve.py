@@ -260,8 +260,8 @@ class _Planner:
         classes = [c for c in _class_defs(self.index.module) if c.name.value == name]
         if len(classes) != 1:
             raise RewriteError(f"Cannot find the one definition of custom layer class {name} in this file.")
-        shapes = [shape for call in _add_weight_calls(classes[0]) if (shape := _shape_argument(call)) is not None]
         if edit.how == "swap":
+            shapes = [shape for call in _add_weight_calls(classes[0]) if (shape := _shape_argument(call)) is not None]
             matrices = [s for s in shapes if isinstance(s, (cst.Tuple, cst.List)) and len(s.elements) == 2]
             if len(matrices) != 1:
                 raise RewriteError(f"{name}.build creates {len(matrices)} two-axis weights; which to swap is unclear.")
