@@ -230,11 +230,9 @@ class _Planner:
 
     def _return_from_call(self, edit: ReturnFromCall) -> None:
         name = edit.layer.class_name
-        classes = [c for c in _class_defs(self.index.module) if c.name.value == name]
-        call = next((f for c in classes for f in c.body.body if isinstance(f, cst.FunctionDef)
-                     and f.name.value == "call"), None) if len(classes) == 1 else None
+        call = _method(self._custom_class(name), "call")
         if call is None or not isinstance(call.body, cst.IndentedBlock) or not call.body.body:
-            raise RewriteError(f"Cannot find the one {name}.call in this file.")
+            raise RewriteError(f"{name} has no call() that ends in statements kerasfix could extend.")
         last = call.body.body[-1]
         assign = last.body[0] if isinstance(last, cst.SimpleStatementLine) and len(last.body) == 1 else None
         if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
@@ -255,13 +253,18 @@ class _Planner:
 
         self.plan.statements.setdefault(call.body, []).append(InsertStatement(last, True, make, present))
 
-    def _fix_weight_shape(self, edit: FixWeightShape) -> None:
-        name = edit.layer.class_name
+    def _custom_class(self, name: str) -> cst.ClassDef:
+        """The one definition of a custom layer class in this file (its code is what a repair edits)."""
         classes = [c for c in _class_defs(self.index.module) if c.name.value == name]
         if len(classes) != 1:
             raise RewriteError(f"Cannot find the one definition of custom layer class {name} in this file.")
+        return classes[0]
+
+    def _fix_weight_shape(self, edit: FixWeightShape) -> None:
+        name = edit.layer.class_name
+        cls = self._custom_class(name)
         if edit.how == "swap":
-            shapes = [shape for call in _add_weight_calls(classes[0]) if (shape := _shape_argument(call)) is not None]
+            shapes = [shape for call in _add_weight_calls(cls) if (shape := _shape_argument(call)) is not None]
             matrices = [s for s in shapes if isinstance(s, (cst.Tuple, cst.List)) and len(s.elements) == 2]
             if len(matrices) != 1:
                 raise RewriteError(f"{name}.build creates {len(matrices)} two-axis weights; which to swap is unclear.")
@@ -275,8 +278,7 @@ class _Planner:
 
             self.plan.wraps.setdefault(matrix, []).append(Wrap(swap, lambda _e: False))
             return
-        build = next((f for f in classes[0].body.body if isinstance(f, cst.FunctionDef) and f.name.value == "build"),
-                     None)
+        build = _method(cls, "build")
         params = build.params.params if build is not None else ()
         batch_axis = _first_axis_subscripts(build, params[1].name.value) if build is not None and len(params) > 1 else []
         if not batch_axis:
@@ -709,6 +711,10 @@ def _class_defs(module: cst.Module) -> list[cst.ClassDef]:
 
     module.visit(Visitor())
     return found
+
+
+def _method(cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+    return next((f for f in cls.body.body if isinstance(f, cst.FunctionDef) and f.name.value == name), None)
 
 
 def _add_weight_calls(cls: cst.ClassDef) -> list[cst.Call]:
