@@ -17,7 +17,7 @@ import numpy as np
 from kerasfix.edits import apply_data_edits, apply_to_structure, compile_loss, encode_like
 from kerasfix.labels import LabelInfo, analyze_labels
 from kerasfix.losses import LossInfo, loss_info
-from kerasfix.sample import Sample, dataset_labels, full_labels, row_count, take_sample
+from kerasfix.sample import Sample, dataset_labels, full_labels, iterator_labels, row_count, take_sample
 from kerasfix.structure import Structure, structure_of
 from kerasfix.types import Calls, CastData, CompileArgs, Edit, EncodeLabels, ReplaceMetric, ReshapeData, SetInputShape
 
@@ -182,6 +182,8 @@ def problem_for(
     if trained_shape is None and not is_layers and _has_trained(model) and structure.input_shape is not None:
         trained_shape = structure.input_shape  # it learned from data of its declared shape: other data is the odd one
     labels = full_labels(y) if y is not None else dataset_labels(x)
+    if labels is None and y is None:
+        labels = iterator_labels(x)
     return Problem(structure, loss, sample, labels, row_count(x),
                    calls or Calls(), optimizer_name(optimizer), usage_error, x_shape, trained_shape, whole_set,
                    metric_names(metrics))

@@ -172,6 +172,23 @@ def dataset_labels(x: Any) -> Any:
     return np.concatenate(parts) if parts else None
 
 
+#: Keras's array-backed image iterators (``ImageDataGenerator.flow(x, y)``): each batch's labels are ``y[indices]``.
+_ARRAY_ITERATORS = frozenset({"NumpyArrayIterator"})
+
+
+def iterator_labels(x: Any) -> Any:
+    """All the labels of Keras's ``ImageDataGenerator.flow(x, y)`` iterator: the ``y`` it holds and yields rows of.
+
+    Only Keras's own class (not a subclass, which may change its batches): a ``Sequence``/``PyDataset`` or a
+    Python generator of the script's own holds no labels one could trust to be what it yields.
+    """
+    cls = type(x)
+    if cls.__name__ not in _ARRAY_ITERATORS or not cls.__module__.startswith(("keras.", "keras_preprocessing.")):
+        return None
+    y = getattr(x, "y", None)
+    return y if isinstance(y, np.ndarray) and y.ndim and y.shape[0] == getattr(x, "n", None) else None
+
+
 def feature_shape(x: Any) -> tuple[int | None, ...] | None:
     """The per-sample shape of an array of samples (batch axis dropped); None for anything else."""
     if isinstance(x, np.ndarray):

@@ -167,6 +167,36 @@ def test_seed_fewer_classes_than_units_is_silent() -> None:
     assert f.severity == Severity.WARNING and f.expected == "5 units"
 
 
+def test_fewer_classes_than_units_through_imagedatagenerator_flow() -> None:
+    from tensorflow.keras.preprocessing.image import ImageDataGenerator  # Keras 3 keeps it for tf.keras only
+
+    y = np.arange(60) % 5
+    flow = ImageDataGenerator(horizontal_flip=True).flow(images(60, channels=None)[..., None], y, batch_size=16)
+    model = keras.Sequential([layers.Flatten(input_shape=(28, 28, 1)), layers.Dense(10, activation="softmax", name="out")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    f = only(diagnose(model, flow), "units_mismatch")
+    assert f.severity == Severity.WARNING and f.expected == "5 units"
+
+
+def test_a_pydataset_holding_labels_of_its_own_is_not_read_for_the_class_count() -> None:
+    class Batches(keras.utils.PyDataset):
+        """Holds ``y`` but yields something else: its labels are only what its batches show."""
+
+        def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+            super().__init__()
+            self.x, self.y = x, y
+
+        def __len__(self) -> int:
+            return 4
+
+        def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+            return self.x[i * 16:(i + 1) * 16], self.y[i * 16:(i + 1) * 16] % 2
+
+    model = keras.Sequential([layers.Flatten(input_shape=(28, 28)), layers.Dense(10, activation="softmax", name="out")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    assert diagnose(model, Batches(images(64, channels=None), np.arange(64) % 5)).ok
+
+
 def test_seed_labels_as_strings() -> None:
     y = np.array([f"c{i}" for i in range(10)])[np.arange(40) % 10]
     assert only(diagnose(seed_model(), images(40, channels=None), y), "dtype_mismatch").producer == "labels"
