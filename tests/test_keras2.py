@@ -840,9 +840,40 @@ CASES: dict[str, tuple[str, list[tuple[str, str]], str | None]] = {
         from tensorflow import keras
         a = keras.Input((4,))
         b = keras.layers.Dense(4)(a)
-        c = keras.ops.concatenate([a, b], axis=-1)
+        c = keras.layers.Concatenate(axis=-1)([a, b])
         d = keras.ops.mean(c, axis=1, keepdims=True)
         e = tf.concat([t1, t2], axis=-1)
+        """,
+    ),
+    "tf_op_on_keras_tensor_merge_layers": (
+        """
+        import tensorflow as tf
+        from keras.layers import Dense, Input
+        a = Input((4,))
+        b = Dense(4)(a)
+        c = tf.add(a, b, name="skip")
+        d = tf.multiply(c, 0.5)
+        e = tf.concat((a, b), 1)
+        f = tf.math.subtract(a, b)
+        g = tf.concat([a, b], -1, "joined")
+        h = tf.maximum(x=a, y=b)
+        i = tf.add(a, 1.0, "plus")
+        """,
+        [("tf_op_on_keras_tensor", "review")] * 5 + [("tf_op_on_keras_tensor", "display")] * 2,
+        """
+        import tensorflow as tf
+        from keras.layers import Add, Concatenate, Subtract, Dense, Input
+        from keras import ops
+
+        a = Input((4,))
+        b = Dense(4)(a)
+        c = Add(name="skip")([a, b])
+        d = ops.multiply(c, 0.5)
+        e = Concatenate(axis=1)((a, b))
+        f = Subtract()([a, b])
+        g = Concatenate(axis=-1, name="joined")([a, b])
+        h = tf.maximum(x=a, y=b)
+        i = tf.add(a, 1.0, "plus")
         """,
     ),
     "display_only_apis": (

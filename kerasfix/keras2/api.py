@@ -25,7 +25,7 @@ from kerasfix.keras2.edits import (
 from kerasfix.keras2.migration import Hints, ModelOutput
 from kerasfix.keras2.names import split_keras
 from kerasfix.keras2.source import Receiver, Source, code_of
-from kerasfix.rewrite.imports import numpy_name
+from kerasfix.rewrite.imports import Named, layer_constructor, numpy_name
 from kerasfix.rewrite.seq import Carried, Seq
 
 KIND = "keras2_api"
@@ -131,6 +131,27 @@ TF_OPS: dict[str, tuple[str, dict[str, str]]] = {
     "math.log": ("log", {}),
     "math.reduce_mean": ("mean", {"axis": "axis", "keepdims": "keepdims"}),
     "math.reduce_sum": ("sum", {"axis": "axis", "keepdims": "keepdims"}),
+    "math.add": ("add", {}),
+    "math.multiply": ("multiply", {}),
+    "math.subtract": ("subtract", {}),
+    "math.maximum": ("maximum", {}),
+    "math.minimum": ("minimum", {}),
+}
+
+#: TF ops on Keras tensors that a merge layer does: the layer is what Keras 3 code writes (and what shows in
+#: ``model.summary()``, as tf.keras 2's TFOpLambda layer did), where ``keras.ops`` only adds an operation.
+TF_OP_LAYERS: dict[str, str] = {
+    "concat": "Concatenate",
+    "add": "Add",
+    "math.add": "Add",
+    "multiply": "Multiply",
+    "math.multiply": "Multiply",
+    "subtract": "Subtract",
+    "math.subtract": "Subtract",
+    "maximum": "Maximum",
+    "math.maximum": "Maximum",
+    "minimum": "Minimum",
+    "math.minimum": "Minimum",
 }
 
 
@@ -468,7 +489,82 @@ def _tf_op(src: Source, call: cst.Call, op: str, keras_tensors: set[str]) -> Ite
         return
     new, keywords = TF_OPS[op]
     message = f"`tf.{op}` cannot take a Keras tensor in Keras 3 (a symbolic `Input`/layer output)"
+    layer = _merge_layer(src, call, op, keras_tensors)
+    if layer is not None:
+        yield _found(src, call, "tf_op_on_keras_tensor", message, "review", layer[0], layer[1])
+        return
+    if op in TF_OP_LAYERS and len(positionals(call)) > 2:
+        # The third is TF's ``name``, which ``keras.ops`` would take for something else or refuse.
+        yield _found(src, call, "tf_op_on_keras_tensor", message, "display", f"keras.layers.{TF_OP_LAYERS[op]} or keras.ops")
+        return
     yield _to_ops(src, call, "tf_op_on_keras_tensor", op, (new, None), keywords, message)
+
+
+def _merge_layer(src: Source, call: cst.Call, op: str, keras_tensors: set[str]) -> tuple[str, tuple[Edit, ...]] | None:
+    """``tf.concat([a, b], axis=1)`` → ``Concatenate(axis=1)([a, b])``, ``tf.add(a, b)`` → ``Add()([a, b])``.
+
+    Only when every input is a Keras tensor (a merge layer takes no constants) and the call has nothing
+    but the inputs, the axis and ``name=``; else None (``keras.ops`` then).
+    """
+    if op not in TF_OP_LAYERS:
+        return None
+    parts = _merge_parts(call, op)
+    if parts is None:
+        return None
+    inputs = parts["tensors"]
+    assert isinstance(inputs, (cst.List, cst.Tuple))
+    tensors = [e.value for e in inputs.elements]
+    if len(tensors) < 2 or any(isinstance(e, cst.StarredElement) for e in inputs.elements):
+        return None
+    if not all(_is_keras_tensor(src, e, keras_tensors) for e in tensors):
+        return None
+    named = _layer_named(src, call, TF_OP_LAYERS[op])
+    text = named.code + "(" + ", ".join(f"{k}={{{k}}}" for k in ("axis", "name") if k in parts) + ")({tensors})"
+
+    def make(rewritten: cst.Call) -> cst.BaseExpression:
+        # From the call as rewritten so far: an op nested in its inputs has become a layer already.
+        now = _merge_parts(rewritten, op)
+        assert now is not None
+        return template(text, **now).with_changes(lpar=rewritten.lpar, rpar=rewritten.rpar)
+
+    return f"use the {TF_OP_LAYERS[op]} layer: {code_of(template(text, **parts))}", (Replace(call, make, named.imports),)
+
+
+def _merge_parts(call: cst.Call, op: str) -> dict[str, cst.BaseExpression] | None:
+    """The inputs (as one list), axis and name of a TF op a merge layer can do; None for any other call."""
+    if has_star(call):
+        return None
+    given = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    args = [a.value for a in positionals(call)]
+    if len(args) == 3 and "name" not in given:  # TF's signatures end in ``name``
+        given["name"] = args.pop()
+    parts = {k: v for k, v in given.items() if k == "name"}
+    if op == "concat":
+        if set(given) - {"values", "axis", "name"} or len(args) + len(given.keys() & {"values", "axis"}) != 2:
+            return None
+        tensors = args[0] if args else given.get("values")
+        axis = args[1] if len(args) == 2 else given.get("axis")
+        if not isinstance(tensors, (cst.List, cst.Tuple)) or axis is None:
+            return None
+        return {**parts, "tensors": tensors, "axis": axis}
+    if set(given) - {"name"} or len(args) != 2:
+        return None
+    return {**parts, "tensors": cst.List([cst.Element(args[0]), cst.Element(args[1])])}
+
+
+def _layer_named(src: Source, call: cst.Call, layer: str) -> Named:
+    """``layer`` spelled like the layer constructed nearest before ``call`` (else after it)."""
+    line = src.start(call)
+    constructors = [c for c in src.calls if src.keras_layer(c) is not None]
+    before = [c for c in constructors if src.start(c) < line]
+    after = [c for c in constructors if src.start(c) > line]
+    neighbour = before[-1] if before else after[0] if after else None
+    if neighbour is not None:
+        named = layer_constructor(src.table, neighbour.func, layer)
+        # A Keras 1 module (``keras.layers.core``) is being migrated itself: import from ``layers`` then.
+        if all(i.module in ("keras.layers", "tensorflow.keras.layers") for i in named.imports):
+            return named
+    return src.keras_name(_ops_root(src), f"layers.{layer}")
 
 
 def _keras_tensor_names(src: Source) -> set[str]:
