@@ -535,6 +535,49 @@ CASES: dict[str, tuple[str, list[tuple[str, str]], str | None]] = {
         labels = (model.predict(x) > 0.5).astype("int32")
         """,
     ),
+    "predict_classes_sigmoid_read_as_numbers": (
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+        labels = model.predict_classes(x)
+        for i in range(3):
+            print("%d (expected %d)" % (labels[i], y[i]), int(labels[i + 3]), f"{labels[-1]:d}")
+            print("{:.0f}".format(labels[i]), float(labels[i]), "%d" % labels[0])
+        """,
+        [("predict_classes", "review")],
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+        labels = (model.predict(x) > 0.5).astype("int32").ravel()
+        for i in range(3):
+            print("%d (expected %d)" % (labels[i], y[i]), int(labels[i + 3]), f"{labels[-1]:d}")
+            print("{:.0f}".format(labels[i]), float(labels[i]), "%d" % labels[0])
+        """,
+    ),
+    # Any other use may rely on the (n, 1) column Keras 2 returned: kept as it was.
+    **{
+        f"predict_classes_sigmoid_kept_{n}": (
+            f"""
+            import keras
+            model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+            labels = model.predict_classes(x)
+            print("%d" % labels[0])
+            {use}
+            """,
+            [("predict_classes", "review")],
+            f"""
+            import keras
+            model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+            labels = (model.predict(x) > 0.5).astype("int32")
+            print("%d" % labels[0])
+            {use}
+            """,
+        )
+        for n, use in enumerate([
+            "first = labels[0][0]", "print(labels[1])", "np.save('p.npy', labels)", "print(labels[:, 0])",
+            "print('%s' % str(labels[0]))", "labels = labels.ravel()", "print(f'{labels[0]}')",
+        ])
+    },
     "predict_classes_functional_adds_numpy": (
         """
         import keras

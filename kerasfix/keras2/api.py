@@ -294,17 +294,62 @@ def _predict_classes(src: Source, call: cst.Call, receiver: cst.BaseExpression, 
         return
     numpy = numpy_name(src.table)
     quoted = src.string("int32")
+    # Keras 2 returned one column, (n, 1); a file that only reads it back one number at a time (``'%d' %
+    # p[i]``, ``int(p[i])``) relied on NumPy < 2 turning a one-element array into a number, which NumPy 2 refuses.
+    flat = ".ravel()" if threshold and _read_as_numbers(src, call) else ""
 
     def make(node: cst.Call) -> cst.BaseExpression:
         assert isinstance(node.func, cst.Attribute)
         predict = node.with_changes(func=node.func.with_changes(attr=cst.Name("predict")))
         if argmax:
             return template(f"{numpy.code}.argmax({{p}}, axis=-1)", p=predict)
-        return template(f"({{p}} > 0.5).astype({quoted})", p=predict)
+        return template(f"({{p}} > 0.5).astype({quoted}){flat}", p=predict)
 
-    shown = f"{numpy.code}.argmax(….predict(x), axis=-1)" if argmax else f"(….predict(x) > 0.5).astype({quoted})"
+    shown = f"{numpy.code}.argmax(….predict(x), axis=-1)" if argmax else f"(….predict(x) > 0.5).astype({quoted}){flat}"
+    if flat:
+        shown += " (flat: the file reads each class as a number, which NumPy 2 refuses to make of a one-element array)"
     imports = numpy.imports if argmax else ()
     yield _found(src, call, "predict_classes", message, "review", shown, (Replace(call, make, imports),))
+
+
+def _read_as_numbers(src: Source, call: cst.Call) -> bool:
+    """``name = call`` where every later use of ``name`` is ``name[i]`` made into a number: a ``%`` format's
+    operand, ``int()``/``float()``, ``'…'.format()``, or an f-string field with a format spec."""
+    assign = src.parent(call)
+    if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)):
+        return False
+    target = assign.targets[0].target
+    uses = [n for n in src.positions if isinstance(n, cst.Name) and n.value == target.value and n is not target]
+    return bool(uses) and len(src.assignments.get(target.value, [])) == 1 and all(_number_of(src, n) for n in uses)
+
+
+def _number_of(src: Source, name: cst.Name) -> bool:
+    item = src.parent(name)
+    if not (isinstance(item, cst.Subscript) and item.value is name and len(item.slice) == 1):
+        return False
+    index = item.slice[0].slice
+    if not isinstance(index, cst.Index) or isinstance(index.value, cst.Tuple) or index.star is not None:
+        return False
+    parent = src.parent(item)
+    if isinstance(parent, cst.Element):
+        parent = src.parent(parent)  # one of the ``%`` format's operands
+        if not isinstance(parent, cst.Tuple):
+            return False
+        operand: cst.CSTNode = parent
+        parent = src.parent(parent)
+    else:
+        operand = item
+    if isinstance(parent, cst.BinaryOperation):
+        strings = (cst.SimpleString, cst.ConcatenatedString)
+        return isinstance(parent.operator, cst.Modulo) and parent.right is operand and isinstance(parent.left, strings)
+    if isinstance(parent, cst.FormattedStringExpression):
+        return parent.format_spec is not None
+    if isinstance(parent, cst.Arg) and parent.keyword is None and parent.star == "":
+        func = getattr(src.parent(parent), "func", None)
+        if isinstance(func, cst.Name):
+            return func.value in ("int", "float")
+        return isinstance(func, cst.Attribute) and func.attr.value == "format" and isinstance(func.value, cst.SimpleString)
+    return False
 
 
 def _predict_proba(src: Source, call: cst.Call, receiver: cst.BaseExpression) -> Iterator[Found]:
