@@ -18,22 +18,53 @@ On the command line: ``kerasfix check train.py``, ``kerasfix apply train.py``, a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kerasfix.fix import Fix
-from kerasfix.kinds import Kind
-from kerasfix.session import FitCheck, SilentFaultError
-from kerasfix.types import (
-    Applicability,
-    Diagnosis,
-    Edit,
-    Finding,
-    LayerRef,
-    LayerTrace,
-    Origin,
-    Severity,
-    TensorSpec,
-)
+if TYPE_CHECKING:
+    from kerasfix.fix import Fix
+    from kerasfix.kinds import Kind
+    from kerasfix.session import FitCheck, SilentFaultError
+    from kerasfix.types import (
+        Applicability,
+        Diagnosis,
+        Edit,
+        Finding,
+        LayerRef,
+        LayerTrace,
+        Origin,
+        Severity,
+        TensorSpec,
+    )
+
+# The names are imported on first use (PEP 562): the command line imports this package before it starts its
+# Keras worker, and every millisecond spent here is one the user waits for before that import can begin.
+_LAZY = {
+    "Fix": "kerasfix.fix",
+    "Kind": "kerasfix.kinds",
+    "FitCheck": "kerasfix.session",
+    "SilentFaultError": "kerasfix.session",
+    **dict.fromkeys(
+        ("Applicability", "Diagnosis", "Edit", "Finding", "LayerRef", "LayerTrace", "Origin", "Severity",
+         "TensorSpec"),
+        "kerasfix.types",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kerasfix' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __version__ = "0.1.0"
 

@@ -1,5 +1,5 @@
 """``python -m kerasfix`` works as the ``kerasfix`` command does."""
 
-from kerasfix.cli import entry
+from kerasfix.launch import entry
 
 entry()

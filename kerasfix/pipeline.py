@@ -19,7 +19,8 @@ import libcst
 import nbformat
 
 from kerasfix import faults, suppress
-from kerasfix.capture.runner import DEFAULT_TIMEOUT, CaptureError, CaptureResult, capture, prestart
+from kerasfix.capture.runner import DEFAULT_TIMEOUT, CaptureError, CaptureResult, capture
+from kerasfix.capture.worker import prestart
 from kerasfix.faults.keras2 import migration_fix, runtime_finding, write_migrations
 from kerasfix.fix import Fix, combine
 from kerasfix.kinds import Family, Kind

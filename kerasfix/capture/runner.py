@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kerasfix.capture.pool import Request, shared_pool
+from kerasfix.capture.worker import PRELOAD
 from kerasfix.fix import Fix
 from kerasfix.serialize import diagnosis_from_json, fix_from_json, rejected_from_json
 from kerasfix.types import Diagnosis, Finding, Rejected
@@ -60,19 +61,7 @@ class CaptureResult:
         return self.diagnosis.findings if self.diagnosis is not None else ()
 
 
-#: What the warm worker imports once: Keras, the capture code, and TensorFlow under another backend when it
-#: is installed (``warm``: Keras would import it in every run). None of it runs a TensorFlow op at import.
-PRELOAD = ("keras", "kerasfix.capture.child", "kerasfix.capture.warm")
 _TARGET = "kerasfix.capture.child:run_request"
-
-
-def prestart(jobs: int = 1) -> None:
-    """Start the warm worker that ``capture`` will use, without waiting for its Keras import.
-
-    Call it as soon as a run is known to be needed: the worker's import (seconds) then overlaps
-    whatever the caller does before its first ``capture``. Costless when the worker is already up.
-    """
-    shared_pool(jobs, preload=PRELOAD).start()
 
 
 def capture(

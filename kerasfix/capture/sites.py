@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from kerasfix.capture.cut import Written, bind, cut, stand_in, tile
+from kerasfix.capture.eager import eagerly_if_faithful
 from kerasfix.capture.hooks import Captured, DataCall
 from kerasfix.diagnosis import Examination, examine
 from kerasfix.problem import Problem, problem_for
@@ -108,7 +109,8 @@ class Recorder:
         site.writers = tuple(type(cb).__name__ for cb in cutting.writers)
         self._written.extend(w for w in map(Written.before_run, cutting.writers) if w is not None)
         try:
-            result = call.original(call.model, **cutting.kwargs)
+            with eagerly_if_faithful(call.model, compile_kwargs):
+                result = call.original(call.model, **cutting.kwargs)
         except Exception as exc:
             site.error = {"type": type(exc).__name__, "message": clean_message(exc)}
             raise  # the script would have died (or caught it) here too
