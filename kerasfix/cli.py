@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"seconds a script may run before it reaches fit (default: {DEFAULT_TIMEOUT:g})")
         sp.add_argument("--show-settings", action="store_true",
                         help="print the settings that apply to each PATH (configuration and flags) and exit")
-        sp.add_argument("-v", "--verbose", action="store_true", help="show the scripts' own output and kerasfix's internal errors")
+        sp.add_argument("-v", "--verbose", action="store_true", help="show the scripts' own output, kerasfix's internal errors and Keras's layer names")
         sp.add_argument("-q", "--quiet", action="store_true", help="print only findings and errors; no summary")
         if name == "apply":
             sp.add_argument("--diff", action="store_true", help="print the unified diff; write nothing")

@@ -157,9 +157,10 @@ def summarize(finding: Finding, edits: Sequence[Edit], ctx: Context) -> str:
                 prow = rows.get(prod or "")
                 shape = f" {prow.outputs[0]}" if prow and prow.outputs else ""
             if prod and prod not in ("input", "labels"):
-                parts.append(f"insert {e.layer} between {prod}{shape} and {e.before.name}{expects}")
+                parts.append(f"insert {e.layer} between {ctx.describe(prod, None)}{shape} and "
+                             f"{e.before.describe()}{expects}")
             else:
-                parts.append(f"insert {e.layer} before {e.before.name}{expects}")
+                parts.append(f"insert {e.layer} before {e.before.describe()}{expects}")
         else:
             parts.append(e.describe())
     return "; ".join(parts)

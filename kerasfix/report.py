@@ -150,8 +150,12 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"\x1b[{style}m{text}\x1b[0m" if color and text else text
 
 
-def concise_lines(result: FileResult, *, color: bool = False) -> list[str]:
-    """One line per finding: ``train.py:12:5: rank_mismatch: … ; fix: insert Flatten()``."""
+def concise_lines(result: FileResult, *, color: bool = False, verbose: bool = False) -> list[str]:
+    """One line per finding: ``train.py:12:5: rank_mismatch: … ; fix: insert Flatten()``.
+
+    ``verbose`` adds the Keras names of the layers the finding is about (``[layer dense_1]``), as the layer
+    table and the JSON output name them; the message itself names layers as the user wrote them.
+    """
     if result.status == "error":
         return [result.message]
     lines = []
@@ -163,10 +167,17 @@ def concise_lines(result: FileResult, *, color: bool = False) -> list[str]:
             tail = "; " + _paint(f"{head}:", _GREEN, color) + f" {summary}"
         silent = f.severity != Severity.ERROR
         kind = _paint(f"{f.kind}{' (silent)' if silent else ''}", _YELLOW if silent else _BOLD_RED, color)
-        lines.append(f"{_loc(result, f)}: {kind}: {f.message}{tail}")
+        names = f" [{_keras_names(f)}]" if verbose and f.layer else ""
+        lines.append(f"{_loc(result, f)}: {kind}: {f.message}{names}{tail}")
     if result.why_not:
         lines.append(f"{result.path}: nothing written: {result.why_not}")
     return lines
+
+
+def _keras_names(f: Finding) -> str:
+    """``layer dense_1``, ``layer dense, from max_pooling2d``: kerasfix's names for the finding's layers."""
+    producer = f", from {f.producer}" if f.producer and f.producer not in ("input", "labels") else ""
+    return f"layer {f.layer}{producer}"
 
 
 def rejected_lines(result: FileResult) -> list[str]:
@@ -182,9 +193,9 @@ def suppression_lines(result: FileResult) -> list[str]:
     return lines
 
 
-def _table_lines(diagnosis: Diagnosis, color: bool) -> list[str]:
+def _table_lines(diagnosis: Diagnosis, color: bool, verbose: bool = False) -> list[str]:
     out = []
-    for line in diagnosis.table().splitlines():
+    for line in diagnosis.table(written=verbose).splitlines():
         if line.startswith("✗"):
             line = _paint(line, _RED, color)
         elif line.startswith("!"):
@@ -207,8 +218,8 @@ def render_text(results: list[FileResult], *, full: bool, verbose: bool = False,
             continue
         if full and r.diagnosis is not None and r.status != "error":
             out.append(_paint(f"── {r.path}", _BOLD, color))
-            out.extend(_table_lines(r.diagnosis, color))
-        out.extend(concise_lines(r, color=color))
+            out.extend(_table_lines(r.diagnosis, color, verbose))
+        out.extend(concise_lines(r, color=color, verbose=verbose))
         if verbose:
             out.extend(rejected_lines(r))
             out.extend(suppression_lines(r))

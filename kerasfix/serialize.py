@@ -28,6 +28,7 @@ from kerasfix.types import (
     Rejected,
     Severity,
     TensorSpec,
+    Written,
 )
 
 _EDITS: dict[str, type] = {
@@ -49,7 +50,9 @@ def origin_from_json(d: dict[str, Any] | None) -> Origin | None:
 def layer_ref_from_json(d: dict[str, Any] | None) -> LayerRef | None:
     if d is None:
         return None
-    return LayerRef(d["name"], d["class_name"], origin_from_json(d.get("origin")))
+    written = d.get("written")
+    return LayerRef(d["name"], d["class_name"], origin_from_json(d.get("origin")),
+                    Written(**written) if written is not None else None)
 
 
 def detail_from_json(kind: Kind, d: dict[str, Any] | None) -> Detail | None:

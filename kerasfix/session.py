@@ -51,7 +51,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from kerasfix.capture.hooks import Captured, Hooks
-from kerasfix.structure import CTOR_ATTR, ORIGIN_ATTR, is_custom
+from kerasfix.structure import CTOR_ATTR, ORIGIN_ATTR, WRITTEN_ATTR, is_custom
+from kerasfix.types import Origin, Written
+from kerasfix.written import written_call
 
 #: Methods whose failure means "this model does not fit this data".
 FIT_METHODS = frozenset({"fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch"})
@@ -437,7 +439,12 @@ def render(expl: Explanation) -> str:
         lines.append(f"  {found.where.code}")
     first = diag.findings[0]
     if first.producer and first.layer:
-        lines.append(f"failing connection: {first.producer} → {first.layer}"
+        refs = {t.layer.name: t.layer for t in diag.trace}
+
+        def named(layer: str) -> str:
+            return refs[layer].describe(first.origin) if layer in refs else layer
+
+        lines.append(f"failing connection: {named(first.producer)} → {named(first.layer)}"
                      + (f" (expected {first.expected}, got {first.actual})" if first.expected and first.actual else ""))
     if found.synthetic:
         lines.append("(the data did not exist yet: traced with zeros of the declared input shape)")
@@ -670,8 +677,8 @@ class FitCheck:
     loss: str | None = None
     labels: str | None = None
     validation_labels: str | None = None
-    #: (layer name, class name) of each traced layer.
-    classes: tuple[tuple[str, str], ...] = ()
+    #: Each traced layer (``LayerRef``): the connection line names them as the user wrote them.
+    layers: tuple[Any, ...] = ()
     elapsed_ms: float = 0.0
     #: Of which planning the fix (verifying its candidates with a training step).
     planning_ms: float = 0.0
@@ -737,10 +744,10 @@ def _connection(f: Any, check: FitCheck) -> str:
     from kerasfix import faults
     from kerasfix.kinds import Family
 
-    classes = dict(check.classes)
+    refs = {ref.name: ref for ref in check.layers}
 
     def named(layer: str) -> str:
-        return f"{layer} ({classes[layer]})" if layer in classes else layer
+        return refs[layer].describe(f.origin) if layer in refs else layer
 
     consumer = named(f.layer) if f.layer else "the model"
     if f.origin is not None:
@@ -754,7 +761,7 @@ def _connection(f: Any, check: FitCheck) -> str:
         labels = check.validation_labels if f in check.validation else check.labels
         text = f"{consumer} → {target}" + (f" on {labels}" if labels else "")
     elif f.producer:
-        text = f"{', '.join(f.producer.split(','))} → {consumer}"
+        text = f"{', '.join(named(p) for p in f.producer.split(','))} → {consumer}"
     else:
         text = consumer
     if f.expected and f.actual:
@@ -819,7 +826,7 @@ def render_check(check: FitCheck, *, stopped: bool = False, tail: str | None = N
 
 def _edit_origin(edit: Any) -> Any:
     """Where in source an edit applies: its layer's origin, or the call (compile, fit) it changes."""
-    from kerasfix.types import LayerRef, Origin
+    from kerasfix.types import LayerRef
 
     for name in ("before", "layer", "target"):
         ref = getattr(edit, name, None)
@@ -1047,7 +1054,7 @@ def check_model(model: Any, x: Any, y: Any = None, *, validation_data: Any = Non
     diag = exam.diagnosis
     return FitCheck(
         name, silent, errors, validation, fixes, diffs, planned, call, where, diag.loss, diag.labels,
-        validation_labels, tuple((t.layer.name, t.layer.class_name) for t in diag.trace),
+        validation_labels, tuple(t.layer for t in diag.trace),
         (time.perf_counter() - start) * 1000, planning_ms, interactive=interactive,
     )
 
@@ -1210,6 +1217,10 @@ class _SessionHooks(Hooks):
             found = replace(found, path=filename)  # a cell: keep the name linecache knows it by
         return found
 
+    def written(self, origin: Origin | None) -> Written | None:
+        # The lines of the file (or cell) the origin is in: a session has no one script.
+        return written_call(linecache.getlines(origin.path), origin) if origin is not None else None
+
     def _constructed_by_user(self, frame: types.FrameType | None) -> bool:
         user = self.user_frame(frame)
         return user is not None and self._in(user, lines=False)._constructed_by_user(frame)
@@ -1228,7 +1239,9 @@ class _SessionHooks(Hooks):
             with contextlib.suppress(Exception):  # recording where a layer was made never breaks making it
                 frame = sys._getframe(1)
                 if hooks._constructed_by_user(frame):
-                    object.__setattr__(obj, ORIGIN_ATTR, hooks.origin(frame))
+                    origin = hooks.origin(frame)
+                    object.__setattr__(obj, ORIGIN_ATTR, origin)
+                    object.__setattr__(obj, WRITTEN_ATTR, hooks.written(origin))
                     if is_custom(cls):  # rebuilt from its constructor call when its config does not round-trip
                         object.__setattr__(obj, CTOR_ATTR, (args, dict(kwargs)))
             return obj

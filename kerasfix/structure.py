@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from kerasfix.types import LayerRef, Origin
+from kerasfix.types import LayerRef, Origin, Written
 
 ORIGIN_ATTR = "_kerasfix_origin"
+WRITTEN_ATTR = "_kerasfix_written"
 CTOR_ATTR = "_kerasfix_ctor"
 #: The layers a ``Sequential([...])`` was given when it failed before taking any of them.
 LAYERS_ATTR = "_kerasfix_layers"
@@ -34,8 +35,31 @@ def layer_origin(layer: Any) -> Origin | None:
     return origin if isinstance(origin, Origin) else None
 
 
-def layer_ref(layer: Any) -> LayerRef:
-    return LayerRef(layer.name, type(layer).__name__, layer_origin(layer))
+def layer_written(layer: Any) -> Written | None:
+    """How the user wrote the layer, as capture read it from the source, if it did."""
+    written = getattr(layer, WRITTEN_ATTR, None)
+    return written if isinstance(written, Written) else None
+
+
+def layer_ref(layer: Any, copies: dict[int, tuple[int, int]] | None = None) -> LayerRef:
+    """``copies``: for layers of a model made by one call that made several, which one and of how many."""
+    written = layer_written(layer)
+    if written is not None and copies and id(layer) in copies:
+        copy, of = copies[id(layer)]
+        written = replace(written, copy=copy, copies=of)
+    return LayerRef(layer.name, type(layer).__name__, layer_origin(layer), written)
+
+
+def copies_of(layers: list[Any]) -> dict[int, tuple[int, int]]:
+    """The layers made by one call that made several of ``layers`` (a loop, a helper called twice): by ``id``,
+    which of them (1-based, in the model's order) and how many. Messages tell them apart by it."""
+    by_origin: dict[Origin, list[Any]] = {}
+    for layer in layers:
+        origin = layer_origin(layer)
+        if origin is not None:
+            by_origin.setdefault(origin, []).append(layer)
+    return {id(layer): (i + 1, len(same)) for same in by_origin.values() if len(same) > 1
+            for i, layer in enumerate(same)}
 
 
 def is_custom(cls: type) -> bool:
@@ -139,12 +163,12 @@ def activation_name(value: Any) -> str | None:
     return name[:-3] if name.endswith("_v2") else name
 
 
-def entry_for(layer: Any) -> LayerEntry:
+def entry_for(layer: Any, copies: dict[int, tuple[int, int]] | None = None) -> LayerEntry:
     try:
         config = layer.get_config()
     except Exception:  # a custom layer without get_config still gets traced
         config = {"name": layer.name}
-    return LayerEntry(layer_ref(layer), type(layer), config, layer)
+    return LayerEntry(layer_ref(layer, copies), type(layer), config, layer)
 
 
 def new_entry(class_name: str, kwargs: dict[str, Any], name: str) -> LayerEntry:
@@ -236,14 +260,15 @@ def structure_of(model: Any) -> Structure:
         # keras.Input() returns a tensor; its InputLayer is what declares the shape.
         layers = [getattr(item, "_keras_history", [item])[0] if isinstance(item, keras.KerasTensor) else item
                   for item in model]
+        copies = copies_of(layers)
         input_shape, dtype, input_ref, batch = None, "float32", None, None
         if layers and isinstance(layers[0], keras.layers.InputLayer):
             first = layers.pop(0)
             input_shape, dtype, batch = tuple(first.batch_shape[1:]), str(first.dtype), first.batch_shape[0]
-            input_ref = layer_ref(first)
+            input_ref = layer_ref(first, copies)
         elif layers and getattr(layers[0], "_input_shape_arg", None) is not None:
-            input_shape, input_ref = _shape_arg(layers[0]._input_shape_arg), layer_ref(layers[0])
-        entries = tuple(entry_for(layer) for layer in layers)
+            input_shape, input_ref = _shape_arg(layers[0]._input_shape_arg), layer_ref(layers[0], copies)
+        entries = tuple(entry_for(layer, copies) for layer in layers)
         not_tuple = bool(layers) and isinstance(getattr(layers[0], "_input_shape_arg", None), int)
         if input_ref is None and entries:
             input_ref = entries[0].ref
@@ -251,20 +276,21 @@ def structure_of(model: Any) -> Structure:
                          batch_size=batch, input_not_tuple=not_tuple)
     if isinstance(model, keras.Sequential):
         raw = list(model._layers) or list(getattr(model, LAYERS_ATTR, []))
+        copies = copies_of(raw)
         input_shape, dtype, input_ref, batch = None, "float32", None, None
         if raw and isinstance(raw[0], keras.layers.InputLayer):
             first = raw.pop(0)
             input_shape, dtype, batch = tuple(first.batch_shape[1:]), str(first.dtype), first.batch_shape[0]
-            input_ref = layer_ref(first)
+            input_ref = layer_ref(first, copies)
             if raw and getattr(raw[0], "_input_shape_arg", None) is not None:
-                input_ref = layer_ref(raw[0])  # the legacy input_shape= is what source holds
+                input_ref = layer_ref(raw[0], copies)  # the legacy input_shape= is what source holds
             elif input_ref.origin is None and raw:
-                input_ref = layer_ref(raw[0])
+                input_ref = layer_ref(raw[0], copies)
         elif raw and getattr(raw[0], "_input_shape_arg", None) is not None:
-            input_shape, input_ref = _shape_arg(raw[0]._input_shape_arg), layer_ref(raw[0])
+            input_shape, input_ref = _shape_arg(raw[0]._input_shape_arg), layer_ref(raw[0], copies)
         elif raw:
-            input_ref = layer_ref(raw[0])
-        entries = tuple(entry_for(layer) for layer in raw)
+            input_ref = layer_ref(raw[0], copies)
+        entries = tuple(entry_for(layer, copies) for layer in raw)
         not_tuple = bool(raw) and isinstance(getattr(raw[0], "_input_shape_arg", None), int)
         return Structure(
             "sequential", entries, input_shape, dtype, input_ref, input_not_tuple=not_tuple,
@@ -272,16 +298,18 @@ def structure_of(model: Any) -> Structure:
         )
     if isinstance(model, keras.Model) and hasattr(model, "_nodes_by_depth"):  # a Functional graph
         layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+        copies = copies_of(list(model.layers))
         config = model.get_config()
         inputs = model.inputs
         input_shape = tuple(inputs[0].shape[1:]) if len(inputs) == 1 else None
         input_layers = [layer for layer in model.layers if isinstance(layer, keras.layers.InputLayer)]
-        input_ref = layer_ref(input_layers[0]) if len(input_layers) == 1 else None
+        input_ref = layer_ref(input_layers[0], copies) if len(input_layers) == 1 else None
         declared = tuple(
-            (layer_ref(t._keras_history[0]), tuple(t.shape[1:])) for t in inputs if getattr(t, "_keras_history", None)
+            (layer_ref(t._keras_history[0], copies), tuple(t.shape[1:]))
+            for t in inputs if getattr(t, "_keras_history", None)
         )
         return Structure(
-            "functional", tuple(entry_for(layer) for layer in layers), input_shape,
+            "functional", tuple(entry_for(layer, copies) for layer in layers), input_shape,
             str(inputs[0].dtype), input_ref, functional_config=config,
             custom_objects=_customs(model.layers), model=model, name=model.name, inputs=declared,
         )
@@ -289,7 +317,8 @@ def structure_of(model: Any) -> Structure:
         # A subclassed model: its layers are known from its attributes; the order they are called in, from a
         # trace of its call() (``trace.walk``).
         layers = list(getattr(model, "_layers", None) or model.layers)
-        return Structure("subclassed", tuple(entry_for(layer) for layer in layers), None, model=model,
+        copies = copies_of(layers)
+        return Structure("subclassed", tuple(entry_for(layer, copies) for layer in layers), None, model=model,
                          name=model.name, custom_objects=_customs(layers))
     raise TypeError(f"expected a keras.Model or a list of layers, got {type(model).__name__}")
 

@@ -9,7 +9,7 @@ user's layers are never built or changed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -61,6 +61,13 @@ class Failure:
     returned_none: bool = False
     #: The layer producing each input (a merge has several), when known.
     producers: tuple[str, ...] = ()
+    #: The model's layers, so that a message can name a producer (known here by name) as the user wrote it.
+    layers: tuple[LayerRef, ...] = ()
+
+    def describe(self, name: str | None) -> str:
+        """The layer called ``name`` in the user's words, seen from the failing layer's line (``input`` as is)."""
+        ref = next((r for r in self.layers if r.name == name), None)
+        return ref.describe(self.layer.origin) if ref is not None else name or "?"
 
 
 @dataclass(frozen=True)
@@ -94,10 +101,22 @@ def walk(structure: Structure, data_shape: tuple[int | None, ...] | None, dtype:
     """
     if structure.kind == "sequential":
         shape = structure.input_shape if structure.input_shape is not None else data_shape
-        return _walk_sequential(structure, shape, structure.input_dtype if structure.input_shape else dtype)
-    if structure.kind == "subclassed":
-        return _walk_subclassed(structure, data_shape, dtype)
-    return _walk_functional(structure)
+        w = _walk_sequential(structure, shape, structure.input_dtype if structure.input_shape else dtype)
+    elif structure.kind == "subclassed":
+        w = _walk_subclassed(structure, data_shape, dtype)
+    else:
+        w = _walk_functional(structure)
+    if w.trace.failure is None:
+        return w
+    failure = replace(w.trace.failure, layers=_refs(structure, w.trace.rows))
+    return Walk(replace(w.trace, failure=failure), w.instances, w.model)
+
+
+def _refs(structure: Structure, rows: tuple[LayerTrace, ...]) -> tuple[LayerRef, ...]:
+    """The structure's layers, and any other layer the trace met (a subclassed model's nested ones)."""
+    known = tuple(e.ref for e in structure.layers)
+    names = {r.name for r in known}
+    return known + tuple(r.layer for r in rows if r.layer.name not in names)
 
 
 def _one_pass(calls: list[Any]) -> list[Any]:
@@ -253,6 +272,7 @@ def _walk_functional(structure: Structure) -> Walk:
         failure = Failure(index, ref, None, (), type(exc).__name__, msg, bool(entry and is_custom(entry.cls)), "rebuild")
         return Walk(Trace((), None, None, failure), None)
     rows: list[LayerTrace] = []
+    refs = {e.name: e.ref for e in structure.layers}
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
@@ -263,7 +283,8 @@ def _walk_functional(structure: Structure) -> Walk:
         ins = tuple(spec_of(t) for t in node.input_tensors)
         outs = tuple(spec_of(t) for t in node.outputs)
         producers = tuple(p.operation.name for p in node.parent_nodes)
-        rows.append(LayerTrace(layer_ref(layer), ins, outs, producers, None, is_custom(type(layer))))
+        ref = refs.get(layer.name) or layer_ref(layer)
+        rows.append(LayerTrace(ref, ins, outs, producers, None, is_custom(type(layer))))
     input_spec = spec_of(model.inputs[0]) if len(model.inputs) == 1 else None
     output = spec_of(model.outputs[0]) if len(model.outputs) == 1 else None
     return Walk(Trace(tuple(rows), input_spec, output, None), None, model)
@@ -291,7 +312,8 @@ def forward(structure: Structure, w: Walk, x: Any) -> tuple[Any, Any, Failure | 
         ref = entry.ref if entry else LayerRef(structure.name, type(model).__name__)
         index = structure.index(entry.name) if entry else -1
         producer = structure.layers[index - 1].name if entry and index > 0 else "input"
-        failure = Failure(index, ref, producer, (), type(exc).__name__, msg, bool(entry and is_custom(entry.cls)), "forward")
+        failure = Failure(index, ref, producer, (), type(exc).__name__, msg, bool(entry and is_custom(entry.cls)), "forward",
+                          layers=tuple(e.ref for e in structure.layers))
         return model, None, failure
     if isinstance(out, (list, tuple, dict)):
         return model, out, None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kerasfix.kinds import Kind
@@ -69,15 +69,73 @@ def render_shape(shape: Shape) -> str:
 
 
 @dataclass(frozen=True)
+class Written:
+    """A layer as the user wrote it: its constructor call, shortened (``Dense(5)``), and where they see it.
+
+    ``line`` is where they see the call: in a notebook, a line of code cell ``cell``.
+    """
+
+    call: str
+    line: int
+    cell: int | None = None
+    #: The call gives the layer its name (``name="head"``): the name is then the user's own word for it.
+    named: bool = False
+    #: One of several layers of the model this one call made (a loop, a helper called twice): which, of how many.
+    copy: int = 1
+    copies: int = 1
+
+    @property
+    def place(self) -> str:
+        """``line 14``, or ``cell 2, line 3`` in a notebook."""
+        return f"cell {self.cell}, line {self.line}" if self.cell is not None else f"line {self.line}"
+
+    def __str__(self) -> str:
+        """``Dense(5) at line 14``, ``Dense(64) at line 9 (2 of 3)``: the layer table's column under ``-v``."""
+        which = f" ({self.copy} of {self.copies})" if self.copies > 1 else ""
+        return f"{self.call} at {self.place}{which}"
+
+
+@dataclass(frozen=True)
 class LayerRef:
-    """A layer named by what identifies it both in a model and in source."""
+    """A layer named by what identifies it both in a model and in source.
+
+    ``name`` is Keras's name, what edits and machine output go by; ``written`` is how the user wrote the
+    layer, what messages go by (``describe``). It is derived from the source at ``origin``, so it takes no
+    part in comparing refs.
+    """
 
     name: str
     class_name: str
     origin: Origin | None = None
+    written: Written | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return self.name
+
+    def describe(self, here: Origin | None = None) -> str:
+        """The layer in the user's words, for messages and fix summaries: ``the Dense(5) at line 14``.
+
+        The line is left out when it is ``here``'s, the line the message is shown at; one of several layers
+        made by one call is told apart by its place among them (``the 2nd Dense(64) made at line 9``). A name
+        the user gave is used as it is (``head``). A layer made by code kerasfix did not see
+        (``keras.applications``, a model built elsewhere) has only Keras's name: ``block5_conv3``.
+        """
+        w = self.written
+        if w is None:
+            return self.name
+        if w.named:
+            return self.name
+        if w.copies > 1:
+            return f"the {ordinal(w.copy)} {w.call} made at {w.place}"
+        same_line = (here is not None and self.origin is not None and here.path == self.origin.path
+                     and here.line == self.origin.line)
+        return f"the {w.call}" if same_line else f"the {w.call} at {w.place}"
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``11th``, ``22nd``."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -147,12 +205,17 @@ class Diagnosis:
         """True when nothing at all was found."""
         return not self.findings
 
-    def table(self) -> str:
-        """The layer table alone: one row per layer, the failing row marked ``✗``, silent faults ``!``."""
-        header = ("", "layer", "class", "input", "output")
-        rows = []
+    def table(self, written: bool = False) -> str:
+        """The layer table alone: one row per layer, the failing row marked ``✗``, silent faults ``!``.
+
+        ``written`` adds how the user wrote each layer (``Dense(5) at line 14``), beside Keras's names (``-v``).
+        """
+        header: tuple[str, ...] = ("", "layer", "class", "input", "output")
+        rows: list[tuple[str, ...]] = []
+        if written:
+            header += ("written",)
         if self.input is not None:
-            rows.append(("", "input", "", "", str(self.input)))
+            rows.append(("", "input", "", "", str(self.input), *([""] if written else [])))
         flagged = {f.layer: f.severity for f in reversed(self.findings) if f.layer}
         for t in self.trace:
             if t.error or t.layer.name == self.failing_layer or flagged.get(t.layer.name) == Severity.ERROR:
@@ -162,7 +225,8 @@ class Diagnosis:
             else:
                 mark = ""
             outputs = "error" if t.error else _specs(t.outputs)
-            rows.append((mark, t.layer.name, t.layer.class_name, _specs(t.inputs), outputs))
+            row = (mark, t.layer.name, t.layer.class_name, _specs(t.inputs), outputs)
+            rows.append((*row, str(t.layer.written or "")) if written else row)
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
         lines.insert(1, "  ".join("-" * w for w in widths))
@@ -212,7 +276,7 @@ class InsertLayer:
 
     def describe(self) -> str:
         branch = f" (on its input {self.input_index + 1})" if self.input_index is not None else ""
-        return f"insert {self.layer} before {self.before.name}{branch}"
+        return f"insert {self.layer} before {self.before.describe()}{branch}"
 
 
 @dataclass(frozen=True)
@@ -224,7 +288,7 @@ class AppendLayer:
     kind: Literal["append_layer"] = "append_layer"
 
     def describe(self) -> str:
-        return f"add {self.layer} after {self.after.name}, as the output"
+        return f"add {self.layer} after {self.after.describe()}, as the output"
 
 
 @dataclass(frozen=True)
@@ -265,8 +329,8 @@ class MoveLayer:
     kind: Literal["move_layer"] = "move_layer"
 
     def describe(self) -> str:
-        where = f"before {self.before.name}" if self.before else "to the end"
-        return f"move {self.layer.name} {where}"
+        where = f"before {self.before.describe()}" if self.before else "to the end"
+        return f"move {self.layer.describe()} {where}"
 
 
 @dataclass(frozen=True)
@@ -279,7 +343,7 @@ class ReplaceLayerClass:
     kind: Literal["replace_layer_class"] = "replace_layer_class"
 
     def describe(self) -> str:
-        return f"make {self.layer.name} a {self.class_name} (not {self.layer.class_name})"
+        return f"make {self.layer.describe()} a {self.class_name}"
 
 
 @dataclass(frozen=True)
@@ -296,7 +360,10 @@ class SetLayerArgument:
     kind: Literal["set_layer_argument"] = "set_layer_argument"
 
     def describe(self) -> str:
-        return f"set {self.name}={render_literal(self.value)} on {self.layer.name}"
+        w = self.layer.written
+        if self.except_last and w is not None and w.copies > 1:
+            return f"set {self.name}={render_literal(self.value)} on each {w.call} made at {w.place} but the last"
+        return f"set {self.name}={render_literal(self.value)} on {self.layer.describe()}"
 
 
 @dataclass(frozen=True)
@@ -309,7 +376,7 @@ class RemoveLayerArgument:
     kind: Literal["remove_layer_argument"] = "remove_layer_argument"
 
     def describe(self) -> str:
-        return f"remove {self.name} from {self.layer.name}"
+        return f"remove {self.name} from {self.layer.describe()}"
 
 
 @dataclass(frozen=True)
@@ -592,6 +659,8 @@ __all__ = [
     "Shape",
     "TensorSpec",
     "TextEdit",
+    "Written",
+    "ordinal",
     "render_literal",
     "render_shape",
     "to_jsonable",

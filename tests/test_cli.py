@@ -87,7 +87,9 @@ def test_check_exits_1_with_findings_and_0_when_clean(files, cached, capsys) -> 
     code, out, err = run(capsys, "check", str(files["safe"]))
     assert code == 1
     assert f"── {files['safe']}" in out and "max_pooling2d  MaxPooling2D" in out  # the layer table
-    assert f"{files['safe']}:15:5: rank_mismatch: dense (Dense) receives (None, 13, 13, 8)" in out
+    # Layers are named as the script writes them, not by Keras's automatic names (dense, max_pooling2d).
+    assert (f"{files['safe']}:15:5: rank_mismatch: the Dense(10) receives (None, 13, 13, 8) from the MaxPooling2D() "
+            "at line 14, so the model outputs") in out
     assert "fix [safe]: insert Flatten()" in out
     assert err == "kerasfix: 1 file with findings left\n"
     assert files["safe"].read_bytes() == CNN.read_bytes()
@@ -96,6 +98,15 @@ def test_check_exits_1_with_findings_and_0_when_clean(files, cached, capsys) -> 
     assert code == 0
     assert "rank_mismatch" not in out and "error" not in out
     assert err == "kerasfix: 1 file clean\n"
+
+
+def test_verbose_adds_the_keras_names_beside_the_written_ones(files, cached, capsys) -> None:
+    code, out, _err = run(capsys, "check", "-v", str(files["safe"]))
+    assert code == 1
+    [header] = [line for line in out.splitlines() if line.strip().startswith("layer")]
+    assert header.split() == ["layer", "class", "input", "output", "written"]
+    assert "MaxPooling2D() at line 14" in out and "Dense(10) at line 15" in out  # the table's written column
+    assert "for 10 classes as integer ids 0..9 [layer dense, from max_pooling2d]; fix [safe]" in out
 
 
 def test_concise_and_quiet_print_one_line_per_finding(files, cached, capsys) -> None:
@@ -177,6 +188,14 @@ def test_json_output_parses_and_has_the_documented_shape(files, cached, capsys) 
         str(files["safe"]), 15, 5)
     assert finding["fix"] == {"message": safe["fixes"][0]["summary"], "applicability": "safe", "verified": True}
     assert safe["fixes"][0]["applicability"] == "safe" and safe["fixes"][0]["verified"] is True
+    # Machine fields keep Keras's names; the message, and the layer an edit is about, say how the script wrote it.
+    assert (finding["layer"], finding["producer"]) == ("dense", "max_pooling2d")
+    assert finding["message"].startswith("the Dense(10) receives")
+    [edit] = safe["fixes"][0]["edits"]
+    layer_ref = {"$ref": "#/$defs/layer_ref", "$defs": json_schema()["$defs"]}
+    jsonschema.Draft202012Validator(layer_ref).validate(edit["before"])
+    assert edit["before"]["name"] == "dense" and edit["before"]["written"] == {
+        "call": "Dense(10)", "line": 15, "cell": None, "named": False, "copy": 1, "copies": 1}
     assert clean["findings"] == [] and clean["trains_after"] is True
     assert broken["message"].startswith(f"{files['broken']}:1:5: the file does not parse")
     assert err.splitlines()[0] == broken["message"]  # the error is on stderr too, as one line
@@ -196,8 +215,9 @@ def test_github_output_emits_workflow_annotations(files, cached, capsys) -> None
     assert code == 2
     lines = out.splitlines()
     assert len(lines) == 3
-    assert lines[0].startswith(f"::error file={files['safe']},line=15,col=5,title=rank_mismatch::dense (Dense)")
-    assert lines[0].endswith("%0Afix [safe]: insert Flatten() between max_pooling2d (None, 13, 13, 8) and dense")
+    assert lines[0].startswith(f"::error file={files['safe']},line=15,col=5,title=rank_mismatch::the Dense(10)")
+    assert lines[0].endswith("%0Afix [safe]: insert Flatten() between the MaxPooling2D() at line 14 (None, 13, 13, 8) "
+                             "and the Dense(10) at line 15")
     assert lines[1].startswith(f"::warning file={files['review']},line=14,col=5,title=activation_loss_mismatch::")
     assert lines[2].startswith(f"::error file={files['broken']},title=kerasfix::{files['broken']}:1:5:")
 

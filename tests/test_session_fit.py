@@ -291,7 +291,9 @@ def test_raise_mode_stops_before_training_with_the_finding_and_the_fix() -> None
         model.fit(X, IDS, epochs=1, verbose=0, callbacks=[marker])
     assert marker.epochs == 0
     assert [str(f.kind) for f in info.value.findings] == ["units_mismatch"]
-    assert info.value.fix.summary == f"set units=5 on {model.layers[-1].name}"
+    # The session recorded where the layer was written (in this file): the fix names it so.
+    line = next(i for i, text in enumerate(Path(__file__).read_text().splitlines(), 1) if "layers.Dense(units," in text)
+    assert info.value.fix.summary == f"set units=5 on the Dense(units) at line {line}"
     assert "kerasfix stopped model.fit before training" in str(info.value)
     assert info.value.fix.apply(model).output_shape == (None, 5)
     with pytest.raises(kerasfix.SilentFaultError):  # every fit, not once: it is how CI stops

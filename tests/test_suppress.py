@@ -155,7 +155,7 @@ def test_a_suppressed_silent_finding_is_not_left(tmp_path, capsys) -> None:
     out, err = capsys.readouterr()
     assert code == 0, out + err
     assert out.splitlines() == [
-        f"{path}:14:5: activation_loss_mismatch (suppressed): dense_1 applies softmax to a single unit, "
+        f"{path}:14:5: activation_loss_mismatch (suppressed): the Dense(1) applies softmax to a single unit, "
         "so it always outputs 1.0"]
     assert err.endswith("kerasfix: 1 file clean\n")
 
@@ -173,4 +173,4 @@ def test_apply_fixes_the_rest_and_leaves_the_suppressed_fault_alone(tmp_path, ca
     after = (tmp_path / "before.py").read_text().replace(
         "    layers.MaxPooling2D(),\n", "    layers.MaxPooling2D(),\n    layers.Flatten(),\n")
     assert path.read_text() == after
-    assert f"{path}:15:5: units_mismatch (suppressed): dense has 12 output units" in out
+    assert f"{path}:15:5: units_mismatch (suppressed): the Dense(12) has 12 output units" in out

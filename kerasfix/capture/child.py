@@ -33,7 +33,7 @@ from kerasfix.losses import loss_info
 from kerasfix.plan import plan, unverified_fixes
 from kerasfix.problem import problem_for
 from kerasfix.sample import Sample, SampleError
-from kerasfix.structure import Structure, entry_for, is_custom, layer_ref, structure_of
+from kerasfix.structure import Structure, copies_of, entry_for, is_custom, layer_ref, structure_of
 from kerasfix.trace import Failure, Trace, clean_message, spec_of
 from kerasfix.types import DATA_EDITS, Calls, Diagnosis, Finding, LayerTrace, Origin, to_jsonable
 
@@ -322,19 +322,22 @@ def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseExceptio
     producer = producers[0] if len(producers) == 1 else None
     from_input = isinstance(producer, keras.layers.InputLayer)
     specs = tuple(spec_of(t) for t in tensors)
-    failure = Failure(
-        -1, layer_ref(layer), "input" if from_input else (producer.name if producer else None), specs,
-        type(exc).__name__, clean_message(exc), is_custom(type(layer)), "symbolic",
-        producers=tuple(p.name for p in producers) if len(producers) == len(tensors) else (),
-    )
-    finding = faults.classify_failure(failure, [])
     # The part of the graph that the failing call saw: the consumer, and the layers above it.
     rows, above = _graph_above(tensors)
+    copies = copies_of([*above, layer])
+    rows = tuple(replace(row, layer=layer_ref(op, copies)) for row, op in zip(rows, above, strict=True))
+    failure = Failure(
+        -1, layer_ref(layer, copies), "input" if from_input else (producer.name if producer else None), specs,
+        type(exc).__name__, clean_message(exc), is_custom(type(layer)), "symbolic",
+        producers=tuple(p.name for p in producers) if len(producers) == len(tensors) else (),
+        layers=tuple(row.layer for row in rows),
+    )
+    finding = faults.classify_failure(failure, [])
     if from_input and producer is not None:
-        structure = Structure("functional", (entry_for(layer),), tuple(producer.batch_shape[1:]),
+        structure = Structure("functional", (entry_for(layer, copies),), tuple(producer.batch_shape[1:]),
                               input_ref=layer_ref(producer))
     else:
-        structure = Structure("functional", tuple(entry_for(lyr) for lyr in [*above, layer]), None)
+        structure = Structure("functional", tuple(entry_for(lyr, copies) for lyr in [*above, layer]), None)
     trace = Trace(rows, None, None, failure)
     ctx = Context(structure, Sample(None, None, 0), loss_info(None), trace=trace)
     fixes = unverified_fixes(finding, ctx, Calls())

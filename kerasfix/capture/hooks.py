@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from kerasfix.structure import CTOR_ATTR, LAYERS_ATTR, ORIGIN_ATTR
-from kerasfix.types import DATA_METHODS, Origin
+from kerasfix.structure import CTOR_ATTR, LAYERS_ATTR, ORIGIN_ATTR, WRITTEN_ATTR
+from kerasfix.types import DATA_METHODS, Origin, Written
+from kerasfix.written import written_call
 
 _INHERITED = object()
 
@@ -155,6 +156,10 @@ class Hooks:
             end_line, char_col(end_text, pos.end_col_offset or 0),
         )
 
+    def written(self, origin: Origin | None) -> Written | None:
+        """How the user wrote the call at ``origin`` (``Dense(5)``), for messages to name the layer by."""
+        return written_call(self.lines, origin) if origin is not None else None
+
     def _constructed_by_user(self, frame: FrameType | None) -> bool:
         """True when the script itself constructs the layer.
 
@@ -195,7 +200,9 @@ class Hooks:
             obj = new_fn(cls, *args, **kwargs)
             frame = sys._getframe(1)
             if hooks._constructed_by_user(frame):
-                object.__setattr__(obj, ORIGIN_ATTR, hooks.origin(frame))
+                origin = hooks.origin(frame)
+                object.__setattr__(obj, ORIGIN_ATTR, origin)
+                object.__setattr__(obj, WRITTEN_ATTR, hooks.written(origin))
                 object.__setattr__(obj, CTOR_ATTR, (args, dict(kwargs)))
             cap.layers.append(weakref.ref(obj))
             return obj

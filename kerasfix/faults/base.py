@@ -57,6 +57,14 @@ class Context:
     #: One output of several (its own labels and loss): the compile loss is not this head's alone.
     head_of_many: bool = False
 
+    def describe(self, name: str | None, here: Origin | None) -> str:
+        """The layer called ``name`` (a producer, known by name) in the user's words; the data (``input``) as is."""
+        entry = self.entry(name)
+        if entry is not None:
+            return entry.ref.describe(here)
+        row = next((r for r in self.trace.rows if r.layer.name == name), None) if self.trace is not None else None
+        return row.layer.describe(here) if row is not None else name or "?"
+
     def entry(self, name: str | None) -> LayerEntry | None:
         """The structure's entry for a layer name (None for ``input``/``labels``/unknown)."""
         return self.structure.entry(name) if name else None

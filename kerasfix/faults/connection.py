@@ -114,14 +114,17 @@ def _dims(text: str) -> tuple[int | None, ...]:
 def classify_custom(failure: Failure, classes: Sequence[str]) -> Finding | None:
     consumer, producer, msg = failure.layer, failure.producer, failure.message
     actual = str(failure.inputs[0]) if failure.inputs else None
+    # Out of capture's sight, the class says which of the user's own classes to look at.
+    layer = (consumer.describe(consumer.origin) if consumer.written is not None
+             else f"custom layer {consumer.name} ({consumer.class_name})")
     if failure.stage == "rebuild" and failure.custom:
-        return finding(Kind.CUSTOM_LAYER_ERROR, f"custom layer {consumer.name} cannot be re-created: {msg}",
+        return finding(Kind.CUSTOM_LAYER_ERROR, f"{layer} cannot be re-created: {msg}",
                        CustomLayerDetail("not_recreatable", msg), layer=consumer.name, producer=producer,
                        origin=consumer.origin)
     if failure.returned_none or "should be tensors. Got 'None'" in msg:
         return finding(
             Kind.CUSTOM_LAYER_ERROR,
-            f"layer {consumer.name} ({consumer.class_name}) returned None instead of a tensor: its call() is missing a `return`",
+            f"{layer} returned None instead of a tensor: its call() is missing a `return`",
             CustomLayerDetail("returned_none", msg), layer=consumer.name, producer=producer,
             expected="a tensor", actual="None", origin=consumer.origin,
         )
@@ -131,7 +134,7 @@ def classify_custom(failure: Failure, classes: Sequence[str]) -> Finding | None:
         if len(a) >= 2 and len(b) == 2 and a[-1] == b[1] != b[0]:
             return finding(
                 Kind.CUSTOM_LAYER_ERROR,
-                f"custom layer {consumer.name} ({consumer.class_name}) multiplies its input {actual or '?'} by a "
+                f"{layer} multiplies its input {actual or '?'} by a "
                 f"weight of shape ({b[0]}, {b[1]}): the input's last axis ({a[-1]}) must be the weight's first; the "
                 f"weight was created (units, input_dim) where inputs @ w needs (input_dim, units)",
                 CustomLayerDetail("weight_transposed", msg), layer=consumer.name, producer=producer,
@@ -140,7 +143,7 @@ def classify_custom(failure: Failure, classes: Sequence[str]) -> Finding | None:
     if failure.custom and "must be fully-defined" in msg and failure.inputs and failure.inputs[0].rank >= 2:
         return finding(
             Kind.CUSTOM_LAYER_ERROR,
-            f"custom layer {consumer.name} ({consumer.class_name}) sizes a weight from the batch axis of its input "
+            f"{layer} sizes a weight from the batch axis of its input "
             f"{actual or '?'} (None until data arrives): input_shape[0] where input_shape[-1], the features, was meant",
             CustomLayerDetail("weight_batch_axis", msg), layer=consumer.name, producer=producer,
             expected="a weight sized from input_shape[-1]", actual=actual, origin=consumer.origin,
@@ -148,7 +151,7 @@ def classify_custom(failure: Failure, classes: Sequence[str]) -> Finding | None:
     if failure.custom:
         return finding(
             Kind.CUSTOM_LAYER_ERROR,
-            f"custom layer {consumer.name} ({consumer.class_name}) failed on input {actual or '?'} from {producer}: "
+            f"{layer} failed on input {actual or '?'} from {failure.describe(producer)}: "
             f"{_readable(msg)}",
             CustomLayerDetail("call_failed", msg), layer=consumer.name, producer=producer, actual=actual,
             origin=consumer.origin,
@@ -229,8 +232,8 @@ def classify_order(failure: Failure, classes: Sequence[str]) -> Finding | None:
     expected = f"rank {_BOUND_WORDS[bound]}{expected_rank}"
     return finding(
         Kind.LAYER_ORDER,
-        f"{consumer.name} ({consumer.class_name}) expects {expected} input but {producer} passes {actual}: "
-        f"the {reducer} before it already flattened the data, so the layers are out of order",
+        f"{consumer.describe(consumer.origin)} expects {expected} input but {failure.describe(producer)} passes "
+        f"{actual}: the {reducer} before it already flattened the data, so the layers are out of order",
         LayerOrderDetail(expected_rank, bound, found, reducer),
         layer=consumer.name, producer=producer, expected=expected, actual=actual, origin=consumer.origin,
     )
@@ -301,10 +304,10 @@ def _classify_merge(failure: Failure) -> Finding | None:
     low = min(s.rank for s in specs)
     branch = max(range(len(specs)), key=lambda i: specs[i].rank)
     names = failure.producers if len(failure.producers) == len(specs) else tuple("?" for _ in specs)
-    parts = ", ".join(f"{s} from {p}" for s, p in zip(specs, names, strict=True))
+    parts = ", ".join(f"{s} from {failure.describe(p)}" for s, p in zip(specs, names, strict=True))
     return finding(
         Kind.RANK_MISMATCH,
-        f"{consumer.name} ({consumer.class_name}) merges {parts}: the {names[branch]} branch keeps "
+        f"{consumer.describe(consumer.origin)} merges {parts}: the branch from {failure.describe(names[branch])} keeps "
         f"{specs[branch].rank - low} more axes than the others; reduce it to one vector per sample before the merge",
         RankDetail("merge", low, "exact", specs[branch].rank, branch),
         layer=consumer.name, producer=names[branch], expected=f"rank {low} on every input",
@@ -325,10 +328,11 @@ def classify_rank(failure: Failure, classes: Sequence[str]) -> Finding | None:
     consumer, producer = failure.layer, failure.producer
     actual = str(failure.inputs[0]) if failure.inputs else None
     expected = f"rank {_BOUND_WORDS[bound]}{expected_rank}"
+    layer = consumer.describe(consumer.origin)
     if producer == "input":
-        msg = f"{consumer.name} ({consumer.class_name}) expects {expected} input but the data arrives as {actual}"
+        msg = f"{layer} expects {expected} input but the data arrives as {actual}"
     else:
-        msg = f"{consumer.name} ({consumer.class_name}) expects {expected} input but {producer} produces {actual}"
+        msg = f"{layer} expects {expected} input but {failure.describe(producer)} produces {actual}"
     return finding(Kind.RANK_MISMATCH, msg, RankDetail("input", expected_rank, bound, found),
                    layer=consumer.name, producer=producer, expected=expected, actual=actual, origin=consumer.origin)
 
@@ -388,13 +392,14 @@ def _rank_output(kind: Kind, ctx: Context) -> list[Finding]:
     actual = f"rank {out.rank} output {out}"
     detail = RankDetail("output", excess.expected_rank, "exact", out.rank)
     where = dict(layer=c.layer.name, producer=excess.producer, expected=expected, actual=actual, origin=c.layer.origin)
+    layer, producer = c.layer.describe(c.layer.origin), ctx.describe(excess.producer, c.layer.origin)
     if kind is Kind.RANK_MISMATCH:
-        msg = (f"{c.layer.name} ({c.layer.class_name}) receives {excess.produced} from {excess.producer}, so the model "
+        msg = (f"{layer} receives {excess.produced} from {producer}, so the model "
                f"outputs {out} but the loss needs {expected} for {label_desc}")
         return [finding(kind, msg, detail, severity=ERROR, **where)]  # type: ignore[arg-type]
     rank = excess.produced.rank if excess.produced else "?"
-    msg = (f"{c.layer.name} ({c.layer.class_name}) is applied to the rank-{rank} tensor {excess.produced} from "
-           f"{excess.producer}, so the model outputs {out}; the loss broadcasts it against {label_desc} and trains on nonsense")
+    msg = (f"{layer} is applied to the rank-{rank} tensor {excess.produced} from "
+           f"{producer}, so the model outputs {out}; the loss broadcasts it against {label_desc} and trains on nonsense")
     return [finding(kind, msg, detail, severity=WARNING, **where)]  # type: ignore[arg-type]
 
 
@@ -563,7 +568,8 @@ def classify_shape(failure: Failure, classes: Sequence[str]) -> Finding | None:
         expected = f"last axis {m.group(2)}"
         return finding(
             Kind.SHAPE_MISMATCH,
-            f"{consumer.name} ({consumer.class_name}) expects {expected} but {producer} produces {actual or m.group(3)}",
+            f"{consumer.describe(consumer.origin)} expects {expected} but {failure.describe(producer)} produces "
+            f"{actual or m.group(3)}",
             ShapeDetail("last_axis", int(m.group(2))),
             layer=consumer.name, producer=producer, expected=expected, actual=actual or m.group(3),
             origin=consumer.origin,
@@ -574,7 +580,8 @@ def classify_shape(failure: Failure, classes: Sequence[str]) -> Finding | None:
 def classify_other(failure: Failure, classes: Sequence[str]) -> Finding:
     """What no entry recognised: Keras's own sentence, at the failing connection."""
     consumer, producer, msg = failure.layer, failure.producer, failure.message
-    where = f"{producer} → {consumer.name}" if producer else consumer.name
+    layer = consumer.describe(consumer.origin)
+    where = f"{failure.describe(producer)} → {layer}" if producer else layer
     cause: Literal["reshape_size", "other"] = "reshape_size" if consumer.class_name == "Reshape" else "other"
     actual = str(failure.inputs[0]) if failure.inputs else None
     return finding(Kind.SHAPE_MISMATCH, f"{where}: {msg}", ShapeDetail(cause, None, msg),
@@ -595,9 +602,11 @@ def detect_merge_broadcast(ctx: Context, found: Sequence[Finding]) -> list[Findi
         lasts = {spec.shape[-1] for spec in row.inputs if spec.rank}
         if len(lasts) > 1 and 1 in lasts:
             pairs = ", ".join(f"{p} {s}" for p, s in zip(row.producers, row.inputs, strict=False))
+            said = ", ".join(f"{ctx.describe(p, row.layer.origin)} {s}"
+                             for p, s in zip(row.producers, row.inputs, strict=False))
             out.append(finding(
                 Kind.SHAPE_MISMATCH,
-                f"{row.layer.name} ({row.layer.class_name}) merges tensors of different shapes ({pairs}); "
+                f"{row.layer.describe(row.layer.origin)} merges tensors of different shapes ({said}); "
                 "Keras broadcasts them silently",
                 ShapeDetail("merge_broadcast"),
                 layer=row.layer.name, producer=",".join(row.producers), expected="inputs of one shape", actual=pairs,
@@ -664,7 +673,8 @@ def classify_spatial(failure: Failure, classes: Sequence[str]) -> Finding | None
     actual = str(spec) if spec else None
     return finding(
         Kind.SPATIAL_TOO_SMALL,
-        f"{consumer.name} ({consumer.class_name}) needs a larger input than the {actual} that {producer} produces "
+        f"{consumer.describe(consumer.origin)} needs a larger input than the {actual} that "
+        f"{failure.describe(producer)} produces "
         "(its output size would be zero or negative)",
         SpatialDetail(spec.shape if spec else None),
         layer=consumer.name, producer=producer, expected="spatial size ≥ kernel/pool size", actual=actual,

@@ -25,6 +25,7 @@ from kerasfix.types import (
     Edit,
     EncodeLabels,
     Finding,
+    LayerRef,
     ReshapeData,
     SetInputShape,
     Shape,
@@ -188,7 +189,7 @@ _IMAGE_LAYERS = frozenset({"Conv2D", "SeparableConv2D", "DepthwiseConv2D", "Conv
                            "AveragePooling2D"})
 
 
-def _channels_first(ctx: Context) -> str | None:
+def _channels_first(ctx: Context) -> LayerRef | None:
     """Images laid out (channels, height, width) for a model that reads channels last: the first image layer."""
     data, declared = ctx.data_shape, ctx.structure.input_shape
     if data is None or len(data) != 3 or data[0] not in (1, 3, 4) or not all(d is not None and d > 4 for d in data[1:]):
@@ -199,7 +200,7 @@ def _channels_first(ctx: Context) -> str | None:
     first = next((e for e in ctx.structure.layers if e.cls.__name__ in _IMAGE_LAYERS), None)
     if first is None or (first.get("data_format") or "channels_last") != "channels_last":
         return None
-    return first.name
+    return first.ref
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,8 @@ def detect_data_shape(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
         return []
     declared, data, ref = ctx.structure.input_shape, ctx.data_shape, ctx.structure.input_ref
     # The data is what is off: the finding is where it was given to the model.
-    where = dict(layer=ref.name if ref else None, producer="input", origin=ctx.call or (ref.origin if ref else None))
+    here = ctx.call or (ref.origin if ref else None)
+    where = dict(layer=ref.name if ref else None, producer="input", origin=here)
     if ctx.sample.x_list:
         return [finding(
             Kind.DATA_SHAPE_MISMATCH,
@@ -268,7 +270,8 @@ def detect_data_shape(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
         c, h, w = data
         return [finding(
             Kind.DATA_SHAPE_MISMATCH,
-            f"the images are channels-first ({c} channel{'s' if c != 1 else ''} of {h}x{w}) but {image_layer} reads "
+            f"the images are channels-first ({c} channel{'s' if c != 1 else ''} of {h}x{w}) but "
+            f"{image_layer.describe(here)} reads "
             f"the last axis as channels (data_format='channels_last'): it sees {c}x{h} images with {w} channels",
             DataShapeDetail("channels_first", declared, data), expected=render_shape((None, h, w, c)),
             actual=render_shape((None, c, h, w)), **where,  # type: ignore[arg-type]
@@ -337,6 +340,11 @@ class InputShapeDetail(Detail):
     input: str | None = None
 
 
+def _input_words(ref: LayerRef) -> str:
+    """One input of several, as written (``pixels``, ``the Input(shape=(8,))``), else ``input input_2`` by Keras."""
+    return ref.describe(ref.origin) if ref.written is not None else f"input {ref.name}"
+
+
 def detect_input_shape(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     s, x = ctx.structure, ctx.sample.x
     if _multi_input(ctx):
@@ -346,7 +354,7 @@ def detect_input_shape(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
             if not compatible(want, got):
                 out.append(finding(
                     Kind.WRONG_INPUT_SHAPE,
-                    f"input {ref.name} declares shape {want} but each sample of its data has shape {got}",
+                    f"{_input_words(ref)} declares shape {want} but each sample of its data has shape {got}",
                     InputShapeDetail("mismatch", want, got, ref.name),
                     layer=ref.name, producer="input", expected=render_shape((None, *want)),
                     actual=render_shape((None, *got)), origin=ref.origin,
@@ -388,7 +396,8 @@ def classify_input_shape(failure: Failure, classes: Sequence[str]) -> Finding | 
     actual = str(failure.inputs[0]) if failure.inputs else None
     return finding(
         Kind.WRONG_INPUT_SHAPE,
-        f"the declared input shape has an unknown (None) axis that {consumer.name} needs to size its weights",
+        f"the declared input shape has an unknown (None) axis that {consumer.describe(consumer.origin)} needs to "
+        "size its weights",
         InputShapeDetail("undefined_axis", failure.inputs[0].shape[1:] if failure.inputs else None, None),
         layer=consumer.name, producer="input", expected="a fully defined shape", actual=actual,
         origin=consumer.origin,

@@ -245,7 +245,7 @@ def detect_units(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
         return []
     sets_units = ctx.units_entry(ctx.entry(out_layer.name))
     at = sets_units.ref if sets_units is not None else out_layer
-    name, enc = at.name, labels.encoding
+    name, enc = at.describe(at.origin), labels.encoding
 
     def add(cause: UnitsCause, needed: int | None, message: str, expected: str, actual: str,
             severity: Severity) -> list[Finding]:
@@ -392,6 +392,7 @@ def detect_range(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     out_layer, units = head
     labels, loss, act = ctx.labels, ctx.loss, ctx.output_activation
     lo, hi = labels.min_label, labels.max_label
+    name = out_layer.describe(out_layer.origin)
 
     def add(cause: RangeCause, message: str, expected: str, actual: str) -> list[Finding]:
         detail = RangeDetail(cause, act, lo, hi)
@@ -402,20 +403,20 @@ def detect_range(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
         low, high = _BOUNDS[act]
         if lo < low or hi > high or (act == "softmax" and units == 1):
             return add("bounded_regression",
-                       f"{out_layer.name} applies {act}, whose outputs lie in [{low:g}, {high:g}]"
+                       f"{name} applies {act}, whose outputs lie in [{low:g}, {high:g}]"
                        + (" (on one unit: always 1.0)" if act == "softmax" and units == 1 else "")
                        + f", but the targets range {lo:g}..{hi:g}: the model can never predict them",
                        "linear output (no activation)", f"{act} output")
     if labels.encoding == "multilabel" and act == "softmax":
         return add("softmax_multilabel",
-                   f"{out_layer.name} applies softmax over {units} outputs, which sum to 1, but the targets have "
+                   f"{name} applies softmax over {units} outputs, which sum to 1, but the targets have "
                    "several 1s per row (multi-label): each output needs its own sigmoid",
                    "sigmoid (with binary_crossentropy)", "softmax")
     binary_targets = (labels.encoding == "sparse" and lo is not None and lo >= 0 and hi is not None and hi <= 1) \
         or labels.encoding == "multilabel"
     if loss.name == BINARY_CE and not loss.from_logits and binary_targets and act in _UNBOUNDED:
         return add("unbounded_probability",
-                   f"{out_layer.name} applies {act}, whose outputs are not probabilities, but binary_crossentropy "
+                   f"{name} applies {act}, whose outputs are not probabilities, but binary_crossentropy "
                    "reads them as probabilities (from_logits=False)", "sigmoid", str(act))
     return []
 
@@ -481,7 +482,7 @@ def detect_activation(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
         return []  # judged once the loss, units and output range fit
     out_layer, units = head
     labels, loss, act = ctx.labels, ctx.loss, ctx.output_activation
-    name = out_layer.name
+    name = out_layer.describe(out_layer.origin)
 
     def add(cause: ActivationCause, message: str, expected: str, actual: str) -> list[Finding]:
         detail = ActivationDetail(cause, act, units, loss.name)

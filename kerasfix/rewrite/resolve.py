@@ -107,6 +107,11 @@ def plan_edits(index: SourceIndex, table: ImportTable, edits: Sequence[Edit], *,
     return planner.plan
 
 
+def _said(ref: LayerRef) -> str:
+    """A layer in a sentence about where a fix cannot be written: as the user wrote it, else by Keras's name."""
+    return ref.describe() if ref.written is not None else f"layer '{ref.name}'"
+
+
 def _is_add_of(statement: cst.BaseStatement, receiver: str) -> cst.Call | None:
     """The ``.add(...)`` call if ``statement`` is ``<receiver>.add(...)``."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
@@ -184,7 +189,7 @@ class _Planner:
             name = self.table.class_name(call.func)
             return name == ref.class_name or (ref.class_name == "InputLayer" and name in _INPUT_CLASSES)
 
-        return self.index.call_at(ref.origin, f"layer '{ref.name}'", accept=of_its_class)
+        return self.index.call_at(ref.origin, _said(ref), accept=of_its_class)
 
     def _append_after(self, edit: AppendLayer) -> None:
         call = self._layer(edit.after)
@@ -225,7 +230,7 @@ class _Planner:
 
             self.plan.wraps.setdefault(site.outer, []).append(Wrap(wrap, wrapped, named.imports))
         else:
-            raise RewriteError(f"Cannot add {edit.layer} after layer '{edit.after.name}': it is not written in a "
+            raise RewriteError(f"Cannot add {edit.layer} after {_said(edit.after)}: it is not written in a "
                                "Sequential list, in a .add() statement of its own, or called on the spot.")
 
     def _return_from_call(self, edit: ReturnFromCall) -> None:
@@ -357,7 +362,7 @@ class _Planner:
                 # The layer is the first the loop adds (its first iteration's): the new layer goes before the loop.
                 found = self.index.statement_of(loop)
                 if found is None:
-                    raise RewriteError(f"Cannot place {spec} before the loop that adds '{ref.name}'.")
+                    raise RewriteError(f"Cannot place {spec} before the loop that adds {_said(ref)}.")
                 block, anchor = found
             else:
                 self._not_in_loop(site, ref)
@@ -379,10 +384,10 @@ class _Planner:
             if target is not None and input_index is not None:
                 # One branch of a merge: ``Concatenate()([x, t])`` → ``Concatenate()([Flatten()(x), t])``.
                 if not isinstance(target, (cst.List, cst.Tuple)) or input_index >= len(target.elements):
-                    raise RewriteError(f"Cannot find input {input_index + 1} of layer '{ref.name}' in its call.")
+                    raise RewriteError(f"Cannot find input {input_index + 1} of {_said(ref)} in its call.")
                 target = target.elements[input_index].value
             if target is None:
-                raise RewriteError(f"Cannot insert {spec} before layer '{ref.name}': its call passes no input.")
+                raise RewriteError(f"Cannot insert {spec} before {_said(ref)}: its call passes no input.")
 
             def wrap(expr: cst.BaseExpression) -> cst.BaseExpression:
                 return cst.Call(func=make_layer(), args=[cst.Arg(expr)])
@@ -395,7 +400,7 @@ class _Planner:
             self._insert_attribute(site, ref, spec, named, make_layer, present)
         else:
             raise RewriteError(
-                f"Cannot insert {spec} before layer '{ref.name}': it is not written directly in a Sequential"
+                f"Cannot insert {spec} before {_said(ref)}: it is not written directly in a Sequential"
                 " list, in a .add() statement of its own, called on the spot in functional code, or made in a"
                 " subclassed model's __init__."
             )
@@ -409,7 +414,7 @@ class _Planner:
         owner = site.owner
         uses = [node for node in _calls_of_attribute(site.cls, owner, site.attribute) if node.args]
         if not uses:
-            raise RewriteError(f"Cannot find where '{ref.name}' ({owner}.{site.attribute}) is called in the model.")
+            raise RewriteError(f"Cannot find where {_said(ref)} ({owner}.{site.attribute}) is called in the model.")
         taken = _attributes_of(site.cls, owner)
         attribute, n = _snake_case(spec.class_name), 1
         while attribute in taken:
@@ -441,7 +446,7 @@ class _Planner:
         last layer the loop makes, written with the loop's own names."""
         loop = self.index.enclosing_loop(call)
         if not isinstance(loop, cst.For) or not isinstance(loop.iter, cst.Call):
-            raise RewriteError(f"Cannot set {edit.name} on all but the last '{edit.layer.name}': no loop over a range.")
+            raise RewriteError(f"Cannot set {edit.name} on all but the last {_said(edit.layer)}: no loop over a range.")
         func, args = callee_name(loop.iter.func), [a for a in loop.iter.args if a.keyword is None]
         value = render_literal(edit.value)
         if func == "range" and 1 <= len(args) <= 2 and isinstance(loop.target, cst.Name):
@@ -451,13 +456,13 @@ class _Planner:
               and isinstance(loop.target.elements[0].value, cst.Name)):
             test = f"{loop.target.elements[0].value.value} < len({code_of(args[0].value)}) - 1"
         else:
-            raise RewriteError(f"Cannot set {edit.name} on all but the last '{edit.layer.name}': the loop has no index.")
+            raise RewriteError(f"Cannot set {edit.name} on all but the last {_said(edit.layer)}: the loop has no index.")
         return test if value == "True" else f"{value} if {test} else {render_literal(not edit.value)}"
 
     def _not_in_loop(self, site: AddSite, ref: LayerRef) -> None:
         # A statement added in a loop body would run once per iteration, not once.
         if self.index.in_loop(site.statement):
-            raise RewriteError(f"Cannot change the layers around '{ref.name}': it is added inside a loop.")
+            raise RewriteError(f"Cannot change the layers around {_said(ref)}: it is added inside a loop.")
 
     def _move(self, edit: MoveLayer) -> None:
         site = self.index.site_of(self._layer(edit.layer))
@@ -482,7 +487,7 @@ class _Planner:
             self.plan.statements.setdefault(site.block, []).append(MoveStatement(site.statement, statement, receiver))
             return
         raise RewriteError(
-            f"Cannot move layer '{edit.layer.name}': only layers in the same Sequential list"
+            f"Cannot move {_said(edit.layer)}: only layers in the same Sequential list"
             " or the same run of .add() calls can be reordered."
         )
 
@@ -507,7 +512,7 @@ class _Planner:
             return
         if not isinstance(site, (ListSite, AddSite)):
             raise RewriteError(
-                f"Cannot declare the input shape at layer '{edit.target.name}': in functional code"
+                f"Cannot declare the input shape at {_said(edit.target)}: in functional code"
                 " the model's Input must be changed instead."
             )
         self._insert_before(call, edit.target, LayerSpec("Input", (("shape", edit.shape),)))
