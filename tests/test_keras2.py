@@ -747,6 +747,23 @@ CASES: dict[str, tuple[str, list[tuple[str, str]], str | None]] = {
         m = Multiply()([a, b])
         """,
     ),
+    "merge_mode_nested": (
+        """
+        from keras.layers import Input, merge
+        a, b, c = Input((4,)), Input((4,)), Input((4,))
+        x = merge([merge([a, b], mode='sum'), c], mode='concat')
+        y = merge([merge([a, b], mode='concat', concat_axis=1, name='in'), merge([c, c], mode='mul')], mode='concat', name='out')
+        z = (merge([a, b]))
+        """,
+        [("merge_mode", "safe")] * 7,
+        """
+        from keras.layers import Add, Concatenate, Multiply, Input
+        a, b, c = Input((4,)), Input((4,)), Input((4,))
+        x = Concatenate(axis=-1)([Add()([a, b]), c])
+        y = Concatenate(axis=-1, name='out')([Concatenate(axis=1, name='in')([a, b]), Multiply()([c, c])])
+        z = (Add()([a, b]))
+        """,
+    ),
     "merge_mode_function_display": (
         """
         from keras.layers import Input, merge
