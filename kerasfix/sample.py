@@ -175,18 +175,54 @@ def dataset_labels(x: Any) -> Any:
 #: Keras's array-backed image iterators (``ImageDataGenerator.flow(x, y)``): each batch's labels are ``y[indices]``.
 _ARRAY_ITERATORS = frozenset({"NumpyArrayIterator"})
 
+#: Keras's file-backed image iterators (``flow_from_directory``/``flow_from_dataframe``): each batch's labels are
+#: made from ``classes`` (one class id per file) by ``class_mode``.
+_FILE_ITERATORS = frozenset({"DirectoryIterator", "DataFrameIterator"})
+
+#: One-hot labels of a file iterator are built whole only up to this many cells (ImageNet's would be 5 GB).
+MAX_ONE_HOT_CELLS = 10_000_000
+
 
 def iterator_labels(x: Any) -> Any:
-    """All the labels of Keras's ``ImageDataGenerator.flow(x, y)`` iterator: the ``y`` it holds and yields rows of.
+    """All the labels of a Keras ``ImageDataGenerator`` iterator, as its batches yield them.
 
-    Only Keras's own class (not a subclass, which may change its batches): a ``Sequence``/``PyDataset`` or a
-    Python generator of the script's own holds no labels one could trust to be what it yields.
+    ``flow(x, y)``: the ``y`` it holds and yields rows of. ``flow_from_directory``/``flow_from_dataframe`` with
+    ``class_mode`` ``"sparse"``/``"binary"`` (class ids, 0/1) or ``"categorical"`` (one-hot rows): made from its
+    ``classes`` the way Keras makes each batch; no labels for the other modes (``"raw"``, ``"input"``, …).
+    Only Keras's own classes (not a subclass, which may change its batches): a ``Sequence``/``PyDataset`` or
+    a Python generator of the script's own holds no labels one could trust to be what it yields.
     """
     cls = type(x)
-    if cls.__name__ not in _ARRAY_ITERATORS or not cls.__module__.startswith(("keras.", "keras_preprocessing.")):
+    if not cls.__module__.startswith(("keras.", "keras_preprocessing.")):
         return None
-    y = getattr(x, "y", None)
-    return y if isinstance(y, np.ndarray) and y.ndim and y.shape[0] == getattr(x, "n", None) else None
+    if cls.__name__ in _ARRAY_ITERATORS:
+        y = getattr(x, "y", None)
+        return y if isinstance(y, np.ndarray) and y.ndim and y.shape[0] == getattr(x, "n", None) else None
+    if cls.__name__ in _FILE_ITERATORS:
+        return _file_iterator_labels(x)
+    return None
+
+
+def _file_iterator_labels(x: Any) -> np.ndarray | None:
+    mode = getattr(x, "class_mode", None)
+    if mode not in ("sparse", "binary", "categorical"):
+        return None
+    try:
+        # A list for flow_from_dataframe, whose multi-label rows (lists of ids) are no single class id.
+        ids = np.asarray(getattr(x, "classes", None))
+    except ValueError:
+        return None
+    if ids.ndim != 1 or ids.dtype.kind not in "iu" or ids.shape[0] != getattr(x, "n", None) or not ids.size:
+        return None
+    dtype = np.dtype(getattr(x, "dtype", None) or "float32")
+    if mode != "categorical":
+        return ids.astype(dtype)
+    count = len(getattr(x, "class_indices", ()))
+    if not count or ids.max() >= count or ids.size * count > MAX_ONE_HOT_CELLS:
+        return None
+    one_hot = np.zeros((ids.size, count), dtype=dtype)
+    one_hot[np.arange(ids.size), ids] = 1
+    return one_hot
 
 
 def feature_shape(x: Any) -> tuple[int | None, ...] | None:

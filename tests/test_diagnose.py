@@ -178,6 +178,85 @@ def test_fewer_classes_than_units_through_imagedatagenerator_flow() -> None:
     assert f.severity == Severity.WARNING and f.expected == "5 units"
 
 
+def _class_folders(root, counts: list[int]) -> None:
+    """``root/c<i>/<j>.png`` files (empty: the tests stand in for Pillow, which is not installed)."""
+    for i, n in enumerate(counts):
+        (root / f"c{i}").mkdir()
+        for j in range(n):
+            (root / f"c{i}" / f"{j}.png").write_bytes(b"")
+
+
+@pytest.fixture
+def fake_images(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every image file loads as a 12x12 RGB array, so a DirectoryIterator yields batches without Pillow."""
+    from keras.src.legacy.preprocessing import image as legacy
+
+    monkeypatch.setattr(legacy.image_utils, "load_img", lambda path, **kwargs: np.full((12, 12, 3), 0.5, "float32"))
+
+
+@pytest.mark.usefixtures("fake_images")
+@pytest.mark.parametrize("mode", ["sparse", "categorical", "binary"])
+def test_flow_from_directory_labels_are_those_its_batches_yield(tmp_path, mode: str) -> None:
+    from tensorflow.keras.preprocessing.image import ImageDataGenerator
+
+    from kerasfix.sample import iterator_labels
+
+    _class_folders(tmp_path, [3, 2] if mode == "binary" else [3, 2, 4, 1, 2])
+    flow = ImageDataGenerator().flow_from_directory(
+        str(tmp_path), target_size=(12, 12), class_mode=mode, batch_size=4, shuffle=False)
+    labels = iterator_labels(flow)
+    yielded = np.concatenate([flow[i][1] for i in range(len(flow))])
+    assert labels.dtype == yielded.dtype and np.array_equal(labels, yielded)
+
+
+@pytest.mark.usefixtures("fake_images")
+@pytest.mark.parametrize("mode", ["sparse", "categorical"])
+def test_flow_from_dataframe_labels_are_those_its_batches_yield(tmp_path, mode: str) -> None:
+    pd = pytest.importorskip("pandas")
+    from tensorflow.keras.preprocessing.image import ImageDataGenerator
+
+    from kerasfix.sample import iterator_labels
+
+    _class_folders(tmp_path, [6])
+    frame = pd.DataFrame({"file": [f"c0/{j}.png" for j in range(6)], "label": ["b", "a", "c", "a", "b", "a"]})
+    flow = ImageDataGenerator().flow_from_dataframe(
+        frame, str(tmp_path), "file", "label", target_size=(12, 12), class_mode=mode, batch_size=4, shuffle=False)
+    yielded = np.concatenate([flow[i][1] for i in range(len(flow))])
+    assert np.array_equal(iterator_labels(flow), yielded)
+    multi = frame.assign(label=[["a", "b"]] * 6)
+    several = ImageDataGenerator().flow_from_dataframe(multi, str(tmp_path), "file", "label", class_mode="categorical")
+    assert iterator_labels(several) is None  # several classes per image: no one class id per file
+
+
+@pytest.mark.usefixtures("fake_images")
+def test_fewer_classes_than_units_through_flow_from_directory(tmp_path) -> None:
+    from tensorflow.keras.preprocessing.image import ImageDataGenerator
+
+    _class_folders(tmp_path, [4] * 5)
+    flow = ImageDataGenerator(rescale=1 / 255).flow_from_directory(
+        str(tmp_path), target_size=(12, 12), class_mode="sparse", batch_size=4)
+    model = keras.Sequential([layers.Flatten(input_shape=(12, 12, 3)), layers.Dense(10, activation="softmax", name="out")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    f = only(diagnose(model, flow), "units_mismatch")
+    assert f.severity == Severity.WARNING and f.expected == "5 units"
+
+
+@pytest.mark.usefixtures("fake_images")
+def test_flow_from_directory_without_class_labels_is_not_read(tmp_path) -> None:
+    from tensorflow.keras.preprocessing.image import ImageDataGenerator
+
+    from kerasfix.sample import iterator_labels
+
+    _class_folders(tmp_path, [2, 2])
+    for mode in ("input", None):
+        assert iterator_labels(ImageDataGenerator().flow_from_directory(str(tmp_path), class_mode=mode)) is None
+
+    class Relabelled(type(ImageDataGenerator().flow_from_directory(str(tmp_path)))):  # type: ignore[misc]
+        """A subclass may yield other labels than its classes."""
+
+    assert iterator_labels(Relabelled(str(tmp_path), ImageDataGenerator(), class_mode="sparse")) is None
+
+
 def test_a_pydataset_holding_labels_of_its_own_is_not_read_for_the_class_count() -> None:
     class Batches(keras.utils.PyDataset):
         """Holds ``y`` but yields something else: its labels are only what its batches show."""

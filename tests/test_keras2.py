@@ -747,6 +747,23 @@ CASES: dict[str, tuple[str, list[tuple[str, str]], str | None]] = {
         m = Multiply()([a, b])
         """,
     ),
+    "merge_mode_nested": (
+        """
+        from keras.layers import Input, merge
+        a, b, c = Input((4,)), Input((4,)), Input((4,))
+        x = merge([merge([a, b], mode='sum'), c], mode='concat')
+        y = merge([merge([a, b], mode='concat', concat_axis=1, name='in'), merge([c, c], mode='mul')], mode='concat', name='out')
+        z = (merge([a, b]))
+        """,
+        [("merge_mode", "safe")] * 7,
+        """
+        from keras.layers import Add, Concatenate, Multiply, Input
+        a, b, c = Input((4,)), Input((4,)), Input((4,))
+        x = Concatenate(axis=-1)([Add()([a, b]), c])
+        y = Concatenate(axis=-1, name='out')([Concatenate(axis=1, name='in')([a, b]), Multiply()([c, c])])
+        z = (Add()([a, b]))
+        """,
+    ),
     "merge_mode_function_display": (
         """
         from keras.layers import Input, merge
@@ -902,7 +919,7 @@ CASES: dict[str, tuple[str, list[tuple[str, str]], str | None]] = {
         h = tf.maximum(x=a, y=b)
         i = tf.add(a, 1.0, "plus")
         """,
-        [("tf_op_on_keras_tensor", "review")] * 5 + [("tf_op_on_keras_tensor", "display")] * 2,
+        [("tf_op_on_keras_tensor", "review")] * 5 + [("tf_op_on_keras_tensor", "display"), ("tf_op_on_keras_tensor", "review")],
         """
         import tensorflow as tf
         from keras.layers import Add, Concatenate, Subtract, Dense, Input
@@ -916,7 +933,40 @@ CASES: dict[str, tuple[str, list[tuple[str, str]], str | None]] = {
         f = Subtract()([a, b])
         g = Concatenate(axis=-1, name="joined")([a, b])
         h = tf.maximum(x=a, y=b)
-        i = tf.add(a, 1.0, "plus")
+        i = ops.add(a, 1.0)
+        """,
+    ),
+    "tf_op_on_keras_tensor_name_dropped": (
+        """
+        import tensorflow as tf
+        from keras.layers import Dense, Input
+        a = Input((4,))
+        b = Dense(4)(a)
+        c = tf.reduce_mean(b, 1, True, "n")
+        d = tf.reduce_max(b, axis=1, name="m")
+        e = tf.nn.softmax(b, -1, "s")
+        f = tf.reshape(b, (2, 2), name="r")
+        g = tf.square(b, "sq")
+        h = tf.reduce_sum(b, 1, True)
+        i = tf.transpose(b, [1, 0], False)
+        j = tf.matmul(a, b, True)
+        """,
+        [("tf_op_on_keras_tensor", "review")] * 6 + [("tf_op_on_keras_tensor", "display")] * 2,
+        """
+        import tensorflow as tf
+        from keras.layers import Dense, Input
+        from keras import ops
+
+        a = Input((4,))
+        b = Dense(4)(a)
+        c = ops.mean(b, 1, True)
+        d = ops.max(b, axis=1)
+        e = ops.softmax(b, -1)
+        f = ops.reshape(b, (2, 2))
+        g = ops.square(b)
+        h = ops.sum(b, 1, True)
+        i = tf.transpose(b, [1, 0], False)
+        j = tf.matmul(a, b, True)
         """,
     ),
     "display_only_apis": (
@@ -1129,6 +1179,28 @@ def test_rule_table(name: str) -> None:
     before, expected_rules, after = CASES[name]
     assert rules(before) == expected_rules
     check(before, after)
+
+
+def test_tf_positions_match_tf_and_keras_ops() -> None:
+    """``TF_POSITIONS`` against the installed signatures: the mapped positions, then TF's ``name``."""
+    import inspect
+
+    import keras
+    import tensorflow as tf
+
+    from kerasfix.keras2.api import TF_OPS, TF_POSITIONS
+
+    assert set(TF_POSITIONS) == set(TF_OPS)
+    for op, (mapped, name_at) in TF_POSITIONS.items():
+        function: object = tf
+        for part in op.split("."):
+            function = getattr(function, part)
+        tf_params = list(inspect.signature(function).parameters)  # type: ignore[arg-type]
+        assert tf_params.index("name") == name_at, op
+        ops_params = list(inspect.signature(getattr(keras.ops, TF_OPS[op][0])).parameters)
+        assert mapped <= len(ops_params), op
+        # TF options between the mapped ones and ``name`` have no place in the keras.ops function.
+        assert mapped == name_at or len(ops_params) == mapped, op
 
 
 def test_every_migration_is_well_formed() -> None:

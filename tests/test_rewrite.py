@@ -25,6 +25,7 @@ from kerasfix.types import (
     MoveLayer,
     Origin,
     RemoveLayerArgument,
+    ReplaceLayerClass,
     ReshapeData,
     SetCompileArgument,
     SetInputShape,
@@ -1083,3 +1084,67 @@ def test_unparsable_source_raises() -> None:
 def test_no_edits_returns_source_unchanged() -> None:
     source = "x = 1  # keep\r\n"
     assert apply_edits(source, []) is source
+
+
+# ---------------------------------------------------------------------------
+# Replaced layer classes: imports left unread go
+
+
+def test_replaced_class_import_removed_when_unread_and_kept_when_still_used() -> None:
+    before = textwrap.dedent("""\
+        import keras
+        # the layers
+        from keras.layers import Conv1D, Dense
+        from keras.layers import MaxPooling1D as Pool1D
+        from keras.layers import (
+            Flatten,  # flat
+            GlobalAveragePooling1D,  # pooled
+        )
+        image = keras.Sequential([Conv1D(8, 3), Pool1D(2), GlobalAveragePooling1D(), Dense(2)])
+        text = keras.Sequential([Conv1D(8, 3), Flatten(), keras.layers.Conv1D(4, 3)])
+        """)
+    edits = [
+        ReplaceLayerClass(layer(before, "Conv1D", 0), "Conv2D"),
+        ReplaceLayerClass(layer(before, "Pool1D", 0, "MaxPooling1D"), "MaxPooling2D"),
+        ReplaceLayerClass(layer(before, "GlobalAveragePooling1D", 0), "GlobalAveragePooling2D"),
+        ReplaceLayerClass(layer(before, "keras.layers.Conv1D", 0), "Conv2D"),
+    ]
+    assert apply_edits(before, edits, path=PATH) == textwrap.dedent("""\
+        import keras
+        # the layers
+        from keras.layers import Conv1D, Conv2D, Dense, GlobalAveragePooling2D, MaxPooling2D
+        from keras.layers import (
+            Flatten,  # flat
+        )
+        image = keras.Sequential([Conv2D(8, 3), MaxPooling2D(2), GlobalAveragePooling2D(), Dense(2)])
+        text = keras.Sequential([Conv1D(8, 3), Flatten(), keras.layers.Conv2D(4, 3)])
+        """)
+
+
+def test_replaced_class_import_in_a_block() -> None:
+    before = textwrap.dedent("""\
+        import keras
+        def build():
+            # local import
+            from keras.layers import Conv1D
+            return keras.Sequential([Conv1D(8, 3)])
+        try:
+            from keras.layers import Conv1D
+        except ImportError:
+            pass
+        model = Conv1D(8, 3)
+        """)
+    edits = [ReplaceLayerClass(layer(before, "Conv1D", n), "Conv2D") for n in (0, 1)]
+    assert apply_edits(before, edits, path=PATH) == textwrap.dedent("""\
+        import keras
+        from keras.layers import Conv2D
+
+        def build():
+            # local import
+            return keras.Sequential([Conv2D(8, 3)])
+        try:
+            from keras.layers import Conv1D
+        except ImportError:
+            pass
+        model = Conv2D(8, 3)
+        """)

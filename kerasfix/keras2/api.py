@@ -18,6 +18,7 @@ from kerasfix.keras2.edits import (
     Edit,
     Found,
     Replace,
+    drop_keyword,
     keywords_for_positionals,
     rename_keyword,
     template,
@@ -136,6 +137,47 @@ TF_OPS: dict[str, tuple[str, dict[str, str]]] = {
     "math.subtract": ("subtract", {}),
     "math.maximum": ("maximum", {}),
     "math.minimum": ("minimum", {}),
+}
+
+#: Per op in ``TF_OPS``: how many leading positional arguments ``keras.ops`` takes in TF's order, and the
+#: position of TF's ``name`` (``keras.ops`` has none; past the mapped ones ``transpose`` has ``conjugate``,
+#: ``matmul`` its ``transpose_a``, …, ``reduce_max`` nothing that ``ops.max``'s ``initial`` would be).
+TF_POSITIONS: dict[str, tuple[int, int]] = {
+    "concat": (2, 2),
+    "reduce_mean": (3, 3),
+    "reduce_sum": (3, 3),
+    "reduce_max": (3, 3),
+    "reduce_min": (3, 3),
+    "reduce_prod": (3, 3),
+    "expand_dims": (2, 2),
+    "squeeze": (2, 2),
+    "stack": (2, 2),
+    "reshape": (2, 2),
+    "transpose": (2, 3),
+    "cast": (2, 2),
+    "matmul": (2, 11),
+    "multiply": (2, 2),
+    "add": (2, 2),
+    "subtract": (2, 2),
+    "maximum": (2, 2),
+    "minimum": (2, 2),
+    "square": (1, 1),
+    "sqrt": (1, 1),
+    "exp": (1, 1),
+    "abs": (1, 1),
+    "tanh": (1, 1),
+    "sigmoid": (1, 1),
+    "nn.relu": (1, 1),
+    "nn.softmax": (2, 2),
+    "nn.sigmoid": (1, 1),
+    "math.log": (1, 1),
+    "math.reduce_mean": (3, 3),
+    "math.reduce_sum": (3, 3),
+    "math.add": (2, 2),
+    "math.multiply": (2, 2),
+    "math.subtract": (2, 2),
+    "math.maximum": (2, 2),
+    "math.minimum": (2, 2),
 }
 
 #: TF ops on Keras tensors that a merge layer does: the layer is what Keras 3 code writes (and what shows in
@@ -489,16 +531,31 @@ def _to_ops(
     op: tuple[str, str | None],
     keywords: dict[str, str],
     message: str,
+    tf_positions: tuple[int, int] | None = None,
 ) -> Found:
+    """``tf_positions``: a TF op's ``TF_POSITIONS`` entry, whose ``name`` is dropped (``keras.ops`` takes none)."""
     new, default_axis = op
     ops = src.keras_name(_ops_root(src), f"ops.{new}", module_import=True)
     replacement = f"use {ops.code}(…)"
     present = [a.keyword.value for a in call.args if a.keyword is not None]
-    if any(a.star for a in call.args) or any(k not in keywords for k in present if k != "axis"):
+    droppable = {"name"} if tf_positions is not None else set()
+    if any(a.star for a in call.args) or any(k not in keywords for k in present if k not in {"axis", *droppable}):
         return _found(src, call, rule, message, "display", replacement)
     if name == "relu" and len(call.args) > 1:
         return _found(src, call, rule, message, "display", replacement)
     edits: list[Edit] = [Replace(call.func, lambda f: cst.parse_expression(ops.code), ops.imports)]
+    if tf_positions is not None:
+        mapped, name_at = tf_positions
+        given = len(positionals(call))
+        if given > mapped:
+            if given != name_at + 1 or name_at != mapped:
+                # A TF-only option (``conjugate``, ``transpose_a``, …) given by position: no keras.ops spelling.
+                return _found(src, call, rule, message, "display", replacement)
+            edits.append(_drop_positional(call, name_at))
+        elif "name" in present:
+            edits.append(drop_keyword(call, "name"))
+        if given > mapped or "name" in present:
+            replacement += ", without TF's name (the op is no layer in Keras 3)"
     for arg in call.args:
         if arg.keyword is not None and keywords.get(arg.keyword.value, arg.keyword.value) != arg.keyword.value:
             edits.append(rename_keyword(arg, keywords[arg.keyword.value]))
@@ -506,6 +563,13 @@ def _to_ops(
         edits.append(_append_axis(call, default_axis))
         replacement += f" with axis={default_axis}, Keras 2's default"
     return _found(src, call, rule, message, "review", replacement, tuple(edits))
+
+
+def _drop_positional(call: cst.Call, index: int) -> ArgsEdit:
+    def change(seq: Seq[cst.Arg]) -> None:
+        seq.remove(index)
+
+    return ArgsEdit(call, change)
 
 
 def _append_axis(call: cst.Call, value: str) -> ArgsEdit:
@@ -538,11 +602,7 @@ def _tf_op(src: Source, call: cst.Call, op: str, keras_tensors: set[str]) -> Ite
     if layer is not None:
         yield _found(src, call, "tf_op_on_keras_tensor", message, "review", layer[0], layer[1])
         return
-    if op in TF_OP_LAYERS and len(positionals(call)) > 2:
-        # The third is TF's ``name``, which ``keras.ops`` would take for something else or refuse.
-        yield _found(src, call, "tf_op_on_keras_tensor", message, "display", f"keras.layers.{TF_OP_LAYERS[op]} or keras.ops")
-        return
-    yield _to_ops(src, call, "tf_op_on_keras_tensor", op, (new, None), keywords, message)
+    yield _to_ops(src, call, "tf_op_on_keras_tensor", op, (new, None), keywords, message, TF_POSITIONS[op])
 
 
 def _merge_layer(src: Source, call: cst.Call, op: str, keras_tensors: set[str]) -> tuple[str, tuple[Edit, ...]] | None:

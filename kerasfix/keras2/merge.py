@@ -64,22 +64,34 @@ def rewrite(src: Source, call: cst.Call, root: str) -> tuple[str, tuple[Edit, ..
         return None
     named = src.keras_name(root, f"layers.{layer}")
     parts: list[str] = []
-    holes: dict[str, cst.BaseExpression] = {"tensors": args[0].value}
     given = keyword(call, option) if option is not None else None
     if given is not None and new_option is not None:
         parts.append(f"{new_option}={{option}}")
-        holes["option"] = given.value
     elif default is not None and new_option is not None:
         parts.append(f"{new_option}={default}")
     elif mode == "dot":
         return None  # Keras 1's dot_axes had no usable default for Dot(axes=)
+    if keyword(call, "name") is not None:
+        parts.append("name={name}")
+    text = f"{named.code}({', '.join(parts)})({{tensors}})"
+
+    def make(rewritten: cst.Call) -> cst.BaseExpression:
+        # From the call as rewritten so far: a merge nested in its inputs has become a layer already.
+        return template(text, **_holes(rewritten, option)).with_changes(lpar=rewritten.lpar, rpar=rewritten.rpar)
+
+    return code_of(template(text, **_holes(call, option))), (Replace(call, make, named.imports),)
+
+
+def _holes(call: cst.Call, option: str | None) -> dict[str, cst.BaseExpression]:
+    """The list, the mode's option and ``name`` of a ``merge(…)`` call ``rewrite`` accepted."""
+    holes: dict[str, cst.BaseExpression] = {"tensors": positionals(call)[0].value}
+    given = keyword(call, option) if option is not None else None
+    if given is not None:
+        holes["option"] = given.value
     name = keyword(call, "name")
     if name is not None:
-        parts.append("name={name}")
         holes["name"] = name.value
-    text = f"{named.code}({', '.join(parts)})({{tensors}})"
-    new = template(text, **holes)
-    return code_of(new), (Replace(call, lambda _n: new, named.imports),)
+    return holes
 
 
 def find_calls(src: Source, local: str, root: str) -> Iterator[Found]:

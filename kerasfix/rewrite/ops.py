@@ -89,6 +89,8 @@ class Plan:
     wraps: dict[cst.CSTNode, list[Wrap]] = field(default_factory=dict)
     #: Values written in the user's terms (at their definition, or as an expression), for the fix's summary.
     placed: list[Placement] = field(default_factory=list)
+    #: ``from m import name`` imports whose uses the plan replaces: removed if no use of the name is left.
+    unused: list[ImportSpec] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.args or self.items or self.statements or self.wraps)

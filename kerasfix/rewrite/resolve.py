@@ -301,6 +301,13 @@ class _Planner:
 
         self.plan.wraps.setdefault(call.func, []).append(
             Wrap(lambda _old: cst.parse_expression(named.code), present, named.imports))
+        if isinstance(call.func, cst.Name):
+            # ``from keras.layers import Conv1D``: its last use may be the one replaced.
+            qualified = self.table.bindings.get(call.func.value)
+            if qualified is not None and "." in qualified:
+                module, obj = qualified.rsplit(".", 1)
+                asname = call.func.value if call.func.value != obj else None
+                self.plan.unused.append(ImportSpec(module, obj, asname))
 
     def _in_user_terms(self, arg: cst.Arg | None, value: LiteralValue, *, shape: bool = False,
                        count: bool = False) -> bool:

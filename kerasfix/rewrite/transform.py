@@ -16,6 +16,7 @@ from kerasfix.rewrite.ops import ItemOp, MoveItem, MoveStatement, Plan, Statemen
 from kerasfix.rewrite.provenance import Placement
 from kerasfix.rewrite.resolve import added_layer, plan_edits
 from kerasfix.rewrite.seq import Carried, Seq, args_seq, elements_seq, with_args, with_elements
+from kerasfix.rewrite.unused import remove_unused
 from kerasfix.types import Edit
 
 B = TypeVar("B", cst.Module, cst.IndentedBlock)
@@ -264,4 +265,5 @@ def write_edits(source: str, edits: Sequence[Edit], *, path: str | None = None, 
     applier = _Apply(plan)
     updated = index.module.visit(applier)
     updated = _add_imports(updated, applier.imports)
+    updated = remove_unused(updated, plan.unused)
     return Written(updated.code, tuple(plan.placed))
