@@ -13,7 +13,10 @@ For every buggy variant from ``bench/corpus.py``: copy it to a temp dir, run
   intended  the repaired script trains what the correct script trains: same layers (class, params,
             key config, output shapes), same loss (one-hot + categorical == ids + sparse), same data
             (per-sample shapes, dtype kinds, value hashes); ``exact`` = byte-identical to the original;
-  repaired  all four.
+  terms     the written fix is in the user's own terms ("as the user would write it", issue 14): no unit
+            count or shape written as a number where the script had a name or an expression for it
+            (``kerasfix.rewrite.terms.literal_over_expression``);
+  repaired  found, wrote, runs and intended.
 
 Prints a table per fault kind (single faults, then pairs), overall rates, and every failure with a
 one-line reason. A variant is selected by ``--kinds`` when all its faults are listed.
@@ -41,6 +44,7 @@ os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import corpus  # noqa: E402
 
 from kerasfix.pipeline import Options, process  # noqa: E402
+from kerasfix.rewrite.terms import literal_over_expression  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ELEMENTWISE = {"Dropout", "Activation", "GaussianNoise", "GaussianDropout", "AlphaDropout"}
@@ -76,6 +80,8 @@ class Outcome:
     reason: str
     seconds: float
     kinds: tuple[str, ...]
+    #: The written fix is in the user's own terms: no size written as a number where the script had an expression.
+    terms: bool = False
 
 
 def compare(orig: dict, fixed: dict, loose: frozenset[str]) -> list[str]:
@@ -171,7 +177,8 @@ def evaluate(v: corpus.Variant, workdir: Path, orig: dict | None) -> Outcome:
     elif not reason:
         msg = result.message or f"status {result.status}"
         reason = f"nothing written: {msg.replace(str(path) + ': ', '')}"
-    return Outcome(v, found, wrote, runs, intended, exact, reason[:400], time.monotonic() - started, kinds)
+    terms = wrote and not literal_over_expression(v.text, after)
+    return Outcome(v, found, wrote, runs, intended, exact, reason[:400], time.monotonic() - started, kinds, terms)
 
 
 def _pct(n: int, d: int) -> str:
@@ -180,7 +187,7 @@ def _pct(n: int, d: int) -> str:
 
 def table(rows: list[tuple[str, list[Outcome]]]) -> str:
     w = max(len(name) for name, _ in rows)
-    head = f"{'fault kind':<{w}}  {'n':>3}  {'found%':>6}  {'wrote%':>6}  {'runs%':>6}  {'intended%':>9}  {'exact%':>6}  {'REPAIRED%':>9}"
+    head = f"{'fault kind':<{w}}  {'n':>3}  {'found%':>6}  {'wrote%':>6}  {'runs%':>6}  {'intended%':>9}  {'exact%':>6}  {'terms%':>6}  {'REPAIRED%':>9}"
     out = [head, "-" * len(head)]
     for name, os_ in rows:
         n = len(os_)
@@ -190,7 +197,7 @@ def table(rows: list[tuple[str, list[Outcome]]]) -> str:
 
         ok = sum(o.found and o.wrote and o.runs and o.intended for o in os_)
         out.append(f"{name:<{w}}  {n:>3}  {_pct(c('found'), n):>6}  {_pct(c('wrote'), n):>6}  {_pct(c('runs'), n):>6}  "
-                   f"{_pct(c('intended'), n):>9}  {_pct(c('exact'), n):>6}  {_pct(ok, n):>9}")
+                   f"{_pct(c('intended'), n):>9}  {_pct(c('exact'), n):>6}  {_pct(c('terms'), n):>6}  {_pct(ok, n):>9}")
     return "\n".join(out)
 
 
@@ -273,6 +280,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nrepair rate {100 * ok / len(outcomes):.1f}% ({ok}/{len(outcomes)}; target >= 95%); "
           f"lowest kind {worst[1]} {100 * worst[0]:.1f}% (target >= 85%); "
           f"{time.monotonic() - started:.0f} s wall")
+    written = [o for o in outcomes if o.wrote]
+    kept = sum(o.terms for o in written)
+    print(f"as the user would write it: {kept}/{len(written)} written fixes keep the script's own terms"
+          + "".join(f"\n  not: {o.variant.id}" for o in written if not o.terms))
     fails = [o for o in outcomes if not (o.found and o.wrote and o.runs and o.intended)]
     if fails:
         print(f"\nfailures ({len(fails)}):")
