@@ -37,6 +37,7 @@ from kerasfix.types import (
     ReshapeData,
     ReturnFromCall,
     SetCompileArgument,
+    SetInputShape,
     Severity,
 )
 
@@ -134,9 +135,16 @@ def _best_steps(ex: Examination, finding: Finding, rejected: list[Rejected]) -> 
             rejected.append(result)
             continue
         errors_after = sum(g.severity == Severity.ERROR for g in result.exam.findings)
-        scored.append(((errors_after, len(result.exam.findings), len(edits), order), result))
+        scored.append(((errors_after, len(result.exam.findings), _size(edits), order), result))
     scored.sort(key=lambda t: t[0])
     return [s for _, s in scored]
+
+
+def _size(edits: Sequence[Edit]) -> int:
+    """How many changes a candidate makes: a declared shape that only restates the reshaped data's is not one
+    more (else declaring the channel axis alone, with Keras adding it to the data, would beat adding it)."""
+    reshaped = any(isinstance(e, ReshapeData) and e.which == "x" for e in edits)
+    return sum(1 for e in edits if not (reshaped and isinstance(e, SetInputShape)))
 
 
 def summarize(finding: Finding, edits: Sequence[Edit], ctx: Context) -> str:

@@ -95,6 +95,8 @@ class Problem:
         if base_x is not self.sample.x and x_shape is not None:
             x_shape = tuple(reversed(x_shape))
             full_rows = x_shape[0]
+        elif x_shape is not None and isinstance(x, np.ndarray) and any(_per_sample(e) for e in edits):
+            x_shape = (x_shape[0], *x.shape[1:])  # every row reshaped alike: the whole data's samples are the sample's
         y_full = self.y_full
         label_edits = [e for e in edits if isinstance(e, (EncodeLabels, ReshapeData, CastData)) and e.which == "y"]
         if y_full is not None and label_edits:
@@ -110,6 +112,10 @@ class Problem:
                        metrics=metrics,
                        y_full=y_full, full_rows=full_rows, x_shape=x_shape, usage_error=usage_error,
                        edits=self.edits + tuple(edits))
+
+
+def _per_sample(edit: Edit) -> bool:
+    return isinstance(edit, ReshapeData) and edit.which == "x" and edit.how in ("add_channel", "channels_last")
 
 
 def _is_transpose(edit: Edit) -> bool:

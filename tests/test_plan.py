@@ -69,11 +69,33 @@ def test_stacked_lstm_sets_return_sequences_on_the_producer() -> None:
     trains(fix, model, x, y)
 
 
-def test_lstm_on_2d_data_with_a_declared_shape_declares_the_feature_axis() -> None:
+def test_lstm_on_2d_data_with_a_declared_shape_gets_the_feature_axis_on_the_data() -> None:
     model = [layers.LSTM(4, input_shape=(10,), name="lstm"), layers.Dense(1)]
     x, y = RNG.random((32, 10)), RNG.random(32)
     fix = top(model, x, y, loss="mse")
-    assert fix.edits == (SetInputShape(fix.edits[0].target, (10, 1)),)
+    assert fix.edits == (ReshapeData("x", "add_channel"), SetInputShape(fix.edits[1].target, (10, 1)))
+    trains(fix, model, x, y)
+
+
+def test_grayscale_images_get_their_channel_axis_on_the_data_not_only_in_the_declaration() -> None:
+    model = [layers.Conv2D(4, 3, input_shape=(12, 12), name="conv"), layers.Flatten(),
+             layers.Dense(3, activation="softmax")]
+    x, y = RNG.random((32, 12, 12)), ids(32, 3)
+    fixes = suggest_fixes(model, x, y, loss="sparse_categorical_crossentropy")
+    fix = fixes[0]
+    assert fix.verified and fix.applicability == Applicability.SAFE
+    assert fix.edits == (ReshapeData("x", "add_channel"), SetInputShape(fix.edits[1].target, (12, 12, 1)))
+    assert fix.apply_data(x, y)[0].shape == (32, 12, 12, 1)
+    trains(fix, model, x, y)
+    # Declaring the axis alone (Keras then adds it to the data at each call) is still offered, after it.
+    assert (SetInputShape(fix.edits[1].target, (12, 12, 1)),) in [f.edits for f in fixes[1:]]
+
+
+def test_images_without_a_declared_input_get_the_channel_axis_on_the_data_alone() -> None:
+    model = [layers.Conv2D(4, 3), layers.GlobalAveragePooling2D(), layers.Dense(3, activation="softmax")]
+    x, y = RNG.random((32, 12, 12)), ids(32, 3)
+    fix = top(model, x, y, loss="sparse_categorical_crossentropy")
+    assert fix.edits == (ReshapeData("x", "add_channel"),)
     trains(fix, model, x, y)
 
 

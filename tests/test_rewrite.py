@@ -876,6 +876,53 @@ def test_several_data_edits_on_one_name_keep_their_order() -> None:
     )
 
 
+def test_channel_axis_reaches_each_array_once_train_test_and_validation() -> None:
+    assert_rewrite(
+        """\
+        import numpy as np
+        x_train, x_test = load()
+        x_val = load_val()
+        model.fit(x_train, y, validation_data=(x_val, y_val))
+        model.evaluate(x_test, y)
+        model.predict(x_train)
+        model.predict(x_val[:3])
+        """,
+        """\
+        import numpy as np
+        x_train, x_test = load()
+        x_train = np.expand_dims(x_train, -1)
+        x_test = np.expand_dims(x_test, -1)
+        x_val = load_val()
+        x_val = np.expand_dims(x_val, -1)
+        model.fit(x_train, y, validation_data=(x_val, y_val))
+        model.evaluate(x_test, y)
+        model.predict(x_train)
+        model.predict(x_val[:3])
+        """,
+        lambda s: [ReshapeData("x", "add_channel", origin(s, "model.fit"),
+                               also=(origin(s, "model.evaluate"), origin(s, "model.predict"),
+                                     origin(s, "model.predict", 1)))],
+    )
+
+
+def test_channel_axis_at_the_call_for_data_not_made_in_the_block() -> None:
+    assert_rewrite(
+        """\
+        def train(model, x, x_val):
+            model.fit(x[:10], y, validation_data=[x_val, y_val])
+            model.fit(x, y, validation_data=val_pairs)
+        """,
+        """\
+        import numpy as np
+
+        def train(model, x, x_val):
+            model.fit(np.expand_dims(x, -1)[:10], y, validation_data=[np.expand_dims(x_val, -1), y_val])
+            model.fit(np.expand_dims(x, -1), y, validation_data=val_pairs)
+        """,
+        lambda s: [ReshapeData("x", "add_channel", origin(s, "model.fit"), also=(origin(s, "model.fit", 1),))],
+    )
+
+
 def test_wrap_when_argument_is_not_a_name() -> None:
     assert_rewrite(
         """\

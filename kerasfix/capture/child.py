@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import ast
 import base64
+import contextlib
 import os
 import sys
 import time
 import tokenize
 import traceback
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -24,7 +26,7 @@ import numpy as np
 
 from kerasfix import faults
 from kerasfix.capture.hooks import Captured, Hooks, char_col
-from kerasfix.capture.sites import Recorder, Site
+from kerasfix.capture.sites import TRAINING, Recorder, Site
 from kerasfix.diagnosis import examine
 from kerasfix.faults.base import Context
 from kerasfix.faults.data import usage_error
@@ -32,10 +34,20 @@ from kerasfix.fix import Fix
 from kerasfix.losses import loss_info
 from kerasfix.plan import plan, unverified_fixes
 from kerasfix.problem import problem_for
-from kerasfix.sample import Sample, SampleError
+from kerasfix.sample import Sample, SampleError, feature_shape, take_sample
 from kerasfix.structure import Structure, copies_of, entry_for, is_custom, layer_ref, structure_of
 from kerasfix.trace import Failure, Trace, clean_message, spec_of
-from kerasfix.types import DATA_EDITS, Calls, Diagnosis, Finding, LayerTrace, Origin, to_jsonable
+from kerasfix.types import (
+    DATA_EDITS,
+    DATA_METHODS,
+    Calls,
+    Diagnosis,
+    Finding,
+    LayerTrace,
+    Origin,
+    ReshapeData,
+    to_jsonable,
+)
 
 
 def _fit_args_from_source(source: str, namespace: dict[str, Any]) -> tuple[Any, Any] | None:
@@ -93,9 +105,42 @@ def _call_origin_from_source(source: str, path: str, method: str) -> Any:
     if not calls:
         return None
     node = min(calls, key=lambda n: (n.lineno, n.col_offset))
+    return _origin_of(node, lines, path)
+
+
+def _origin_of(node: ast.expr, lines: list[str], path: str) -> Origin:
     end_line = node.end_lineno or node.lineno
     return Origin(path, node.lineno, char_col(lines[node.lineno - 1], node.col_offset),
                   end_line, char_col(lines[end_line - 1], node.end_col_offset or 0))
+
+
+def _held_features(source: str, path: str, namespace: dict[str, Any],
+                   per_sample: tuple[int | None, ...]) -> list[tuple[np.ndarray, Origin]]:
+    """The arrays the script holds that its data calls pass as features, each with per-sample shape
+    ``per_sample``, and where (source order, the first ``fit`` first).
+
+    For a Functional model that failed to connect: the script died before any of these calls, so what they
+    would pass is read from the source and looked up by name (``x`` or ``x[:n]``) among what it had made.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    lines = source.splitlines()
+    found: list[tuple[bool, np.ndarray, Origin]] = []
+    for node in sorted(ast.walk(tree), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in DATA_METHODS):
+            continue
+        arg = next((k.value for k in node.keywords if k.arg == "x"), node.args[0] if node.args else None)
+        if isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Slice):
+            arg = arg.value  # some rows of the array: the same per-sample shape
+        value = namespace.get(arg.id) if isinstance(arg, ast.Name) else None
+        if isinstance(value, np.ndarray) and value.ndim == len(per_sample) + 1 and \
+                all(d is None or d == v for d, v in zip(per_sample, value.shape[1:], strict=True)):
+            found.append((node.func.attr not in TRAINING, value, _origin_of(node, lines, path)))
+    found.sort(key=lambda t: t[0])  # stable: the training calls first, each kind in source order
+    return [(value, origin) for _, value, origin in found]
 
 
 #: Exceptions that mean the script wanted the network (``keras.datasets.*.load_data()``, ``urlopen``, ``get_file``).
@@ -190,7 +235,7 @@ def _analyse(captured: Captured, recorder: Recorder, hooks: Hooks, namespace: di
     models = [ref() for ref in captured.models if ref() is not None]
     if not models:
         if script_error is not None and captured.call_failure is not None:
-            return _construction_failure(captured.call_failure)
+            return _construction_failure(captured.call_failure, namespace, source, hooks.path)
         return {"status": "script_error" if script_error is not None else "no_model"}
     return _no_data_call(captured, hooks, models[-1], namespace, source, script_error)
 
@@ -205,11 +250,23 @@ def _same_fault(a: Finding, b: Finding) -> bool:
 def _reach(fix: Fix, primary: Site, sites: list[Site]) -> Fix:
     """The fix's data edits extended to every other call site given the same faulty data (fit on train,
     transform the rest: one label encoder, the same cast, the same reshape)."""
+    def others(part: Fix) -> tuple[Origin, ...]:
+        # A reshape of the features reaches only features shaped alike: ``x[..., None]`` at another call
+        # already has the axis that the reshape adds.
+        reshapes = any(isinstance(e, ReshapeData) and e.which == "x" for e in part.edits)
+        return tuple(s.origin for s in sites if s is not primary and s.origin is not None
+                     and any(_same_fault(part.finding, g) for g in s.findings)
+                     and (not reshapes or feature_shape(s.x) == feature_shape(primary.x)))
+
+    return _also(fix, others)
+
+
+def _also(fix: Fix, others: Callable[[Fix], tuple[Origin, ...]]) -> Fix:
+    """``fix`` with each part's data edits reaching the other calls ``others`` names for that part."""
     parts = []
     for part in fix.parts:
-        others = tuple(s.origin for s in sites if s is not primary and s.origin is not None
-                       and any(_same_fault(part.finding, g) for g in s.findings))
-        edits = tuple(replace(e, also=others) if isinstance(e, DATA_EDITS) and others else e for e in part.edits)
+        more = others(part)
+        edits = tuple(replace(e, also=more) if isinstance(e, DATA_EDITS) and more else e for e in part.edits)
         parts.append(replace(part, edits=edits))
     if not fix.steps:
         return parts[0]
@@ -306,12 +363,15 @@ def _no_data_call(captured: Captured, hooks: Hooks, model: Any, namespace: dict[
             "rejected": to_jsonable(result.rejected)}
 
 
-def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseException]) -> dict[str, Any]:
+def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseException], namespace: dict[str, Any],
+                          source: str, path: str) -> dict[str, Any]:
     """A Functional model that failed to connect: the script died there, so there is no model to rebuild.
 
     The finding is exact; the catalogue's candidate fixes cannot be pruned
     here (there is no model), so they are verified by the parent, which
-    re-runs the patched script.
+    re-runs the patched script. When the failing layer reads the declared
+    input, the arrays the script holds for its later data calls are the data:
+    a repair on the data reaches each of those calls.
     """
     import keras
 
@@ -340,7 +400,15 @@ def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseExceptio
         structure = Structure("functional", tuple(entry_for(lyr, copies) for lyr in [*above, layer]), None)
     trace = Trace(rows, None, None, failure)
     ctx = Context(structure, Sample(None, None, 0), loss_info(None), trace=trace)
-    fixes = unverified_fixes(finding, ctx, Calls())
+    calls, others = Calls(), tuple[Origin, ...]()
+    held = _held_features(source, path, namespace, structure.input_shape) \
+        if from_input and structure.input_shape is not None else []
+    if held:
+        x, first = held[0]
+        with contextlib.suppress(SampleError):  # data that cannot be sampled: model-side candidates only
+            ctx = replace(ctx, sample=take_sample(x), x_shape=tuple(int(d) for d in x.shape))
+            calls, others = Calls(fit=first), tuple(origin for _, origin in held[1:])
+    fixes = [_also(f, lambda _part: others) for f in unverified_fixes(finding, ctx, calls)]
     diag = Diagnosis((finding,), (), failing_layer=layer.name)
     return {
         "status": "ok", "method": None, "diagnosis": to_jsonable(diag), "fixes": to_jsonable(fixes),

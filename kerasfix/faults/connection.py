@@ -35,6 +35,7 @@ from kerasfix.types import (
     MoveLayer,
     RemoveLayerArgument,
     ReplaceLayerClass,
+    ReshapeData,
     ReturnFromCall,
     SetInputShape,
     SetLayerArgument,
@@ -450,6 +451,24 @@ _AS_2D = {f"{name}1D": f"{name}2D" for name in (
     "GlobalMaxPooling", "UpSampling", "ZeroPadding", "Cropping", "SpatialDropout")} | {"Conv1DTranspose": "Conv2DTranspose"}
 
 
+def _channel_on_data(f: Finding, ctx: Context, extra: Shape, calls: Calls) -> list[tuple[Edit, ...]]:
+    """The data's missing channel (or feature) axis added to the data, with the declaration that then fits.
+
+    Declaring ``(28, 28, 1)`` alone leaves Keras to add the axis to the data at every call; the user meant
+    images with a channel axis, so the axis goes on the array where it is made (issue 14). Only one trailing
+    axis and one in-memory array: more axes, or a dataset, is not an axis the data merely lacks.
+    """
+    s = ctx.structure
+    if f.producer != "input" or extra != (1,) or ctx.x_shape is None or not isinstance(ctx.sample.x, np.ndarray):
+        return []
+    if s.kind == "functional" and len(s.inputs) > 1:
+        return []
+    add: tuple[Edit, ...] = (ReshapeData("x", "add_channel", calls.fit),)
+    if s.input_shape is not None and s.input_ref is not None:
+        add += (SetInputShape(s.input_ref, (*s.input_shape, 1)),)
+    return [add]
+
+
 def rank_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
     """Add the axes a layer needs, or reduce to one vector per sample before the consumer."""
     assert isinstance(f.detail, RankDetail)
@@ -476,6 +495,7 @@ def rank_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, 
         extra = (1,) * (d.expected_rank - produced.rank)
         target: Shape = (*produced.shape[1:], *extra)
         known = all(dim is not None for dim in target)
+        out.extend(_channel_on_data(f, ctx, extra, calls))
         if f.producer == "input" and s.input_shape is not None and s.input_ref is not None:
             out.append((SetInputShape(s.input_ref, (*s.input_shape, *extra)),))  # declare the axis on the input
         if known:
@@ -520,7 +540,8 @@ RANK_MISMATCH = Entry(
     before="[layers.Conv2D(8, 3), layers.MaxPooling2D(), layers.Dense(10)]",
     after="[layers.Conv2D(8, 3), layers.MaxPooling2D(), layers.Flatten(), layers.Dense(10)]",
     fix="insert Flatten/GlobalAveragePooling/Reshape (on the branch, before a merge), set return_sequences, or "
-        "declare the missing axis (safe); make a 1-D convolution stack given images 2-D (review)",
+        "add a missing channel axis to the data where it is made, declared to match (safe); make a 1-D "
+        "convolution stack given images 2-D (review)",
     applicability=Applicability.SAFE,
     classify=classify_rank,
     detectors=(Detector(Stage.MODEL, detect_rank_crash),),

@@ -575,6 +575,11 @@ class _Planner:
         done = self._data_at(edit.call, edit.which, named, wrap, rows=rows)
         for origin in edit.also:
             done = self._data_at(origin, edit.which, named, wrap, rows=rows, done=done) or done
+        if isinstance(edit, ReshapeData) and edit.which == "x" and edit.how in _PER_SAMPLE:
+            # The validation features reach the same model: without the same axes they fail, or lean on
+            # Keras adding the axis where the training data has it written out.
+            for at in (edit.call, *edit.also):
+                done = self._validation_at(at, named, wrap, done) or done
 
     def _shared_encoder(self, edit: EncodeLabels) -> None:
         """One ``LabelEncoder`` fitted on the labels of the first call and reused for the others'
@@ -610,11 +615,31 @@ class _Planner:
         arg = _data_argument(call, which)
         if arg is None:
             raise RewriteError(f"The {method}() call does not pass {which} as an argument kerasfix can change.")
-        expr = arg.value
+        return self._data_of(call, arg.value, named, wrap, prelude=prelude, done=done, rows=rows)
+
+    def _validation_at(self, origin: Origin | None, named: Named, wrap: Template,
+                       done: tuple[str, cst.BaseStatement] | None) -> tuple[str, cst.BaseStatement] | None:
+        """The features of a ``fit``'s ``validation_data=(x, y)`` changed like its ``x`` (nothing else given)."""
+        call = self.index.call_at(origin, "the fit()/predict() call", DATA_METHODS)
+        given = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "validation_data"),
+                     None)
+        if not isinstance(given, (cst.Tuple, cst.List)) or not given.elements \
+                or isinstance(given.elements[0], cst.StarredElement):
+            return None  # a dataset, or a name for the pair: what it holds is not at the call to change
+        return self._data_of(call, given.elements[0].value, named, wrap, done=done, rows=True)
+
+    def _data_of(
+        self, call: cst.Call, expr: cst.BaseExpression, named: Named, wrap: Template, *, prelude: str | None = None,
+        done: tuple[str, cst.BaseStatement] | None = None, rows: bool = False,
+    ) -> tuple[str, cst.BaseStatement] | None:
+        """``_data_at`` for the expression ``expr`` the data ``call`` passes."""
+        method = callee_name(call.func) or "fit"
         if rows and isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name):
             # ``X[:240]``: a change that works row by row goes on ``X`` itself, so every slice of it
             # (validation data, the test rows) gets it too.
             expr = expr.value
+        elif rows and isinstance(expr, cst.Subscript) and is_wrapped(expr.value, wrap):
+            return None  # ``f(X)[:240]``: changed at the call already (the edits made twice)
         if isinstance(expr, cst.Name):
             anchor = self._last_assignment(call, expr.value)
             if anchor is not None:
@@ -785,6 +810,10 @@ def _input_shape_argument(call: cst.Call) -> cst.Arg | None:
 def _first_in_body(loop: cst.For | cst.While, statement: cst.BaseStatement) -> bool:
     body = loop.body
     return isinstance(body, cst.IndentedBlock) and bool(body.body) and body.body[0] is statement
+
+
+#: Reshapes of each sample alike (the features' own layout): every array of features the model reads needs them.
+_PER_SAMPLE = frozenset({"add_channel", "channels_last"})
 
 
 def _commutes_with_rows(edit: CastData | EncodeLabels | ReshapeData) -> bool:
