@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import libcst as cst
@@ -23,6 +24,7 @@ from kerasfix.types import (
     Edit,
     LayerRef,
     Origin,
+    ReshapeData,
     SetCompileArgument,
     SetInputShape,
     SetLayerArgument,
@@ -397,6 +399,85 @@ def test_input_shape_parameter_default() -> None:
     ref = LayerRef("input", "InputLayer", origin(source, "Input"))
     out, _, _ = rewritten(source, [SetInputShape(ref, (8,))])
     assert "def build(input_shape=(8,)):" in out and "Input(shape=input_shape)" in out
+
+
+# A data edit that reshapes the array the declared shape is read from: the declaration follows the data.
+
+_BUILD = src("""
+    import numpy as np
+    def build(input_shape):
+        inp = Input(shape=input_shape)
+        return Model(inp, Dense(1)(inp))
+""")
+
+
+def _reshape_and_declare(shape: tuple[int, ...] = (28, 28, 1), how: str = "add_channel"
+                         ) -> Callable[[str], list[Edit]]:
+    def edits(source: str) -> list[Edit]:
+        ref = LayerRef("input", "InputLayer", origin(source, "Input"))
+        return [SetInputShape(ref, shape), ReshapeData("x", how, origin(source, "model.fit"))]  # type: ignore[arg-type]
+
+    return edits
+
+
+def _followed(source: str, edits: Callable[[str], list[Edit]]) -> tuple[str, tuple[str, ...]]:
+    """The new source and its notes; the edits made again on it (the data line moved the calls) change nothing."""
+    written = write_edits(source, edits(source), path=PATH)
+    assert apply_edits(written.source, edits(written.source), path=PATH) == written.source
+    assert not written.shared
+    return written.source, written.notes
+
+
+@pytest.mark.parametrize("passed", ["build(X.shape[1:])", "build(input_shape=X.shape[1:])"])
+def test_shape_from_reshaped_data_through_a_parameter_is_left(passed: str) -> None:
+    source = _BUILD + f"X = load()\nmodel = {passed}\nmodel.fit(X, y)\n"
+    out, notes = _followed(source, _reshape_and_declare())
+    assert out == source.replace("X = load()\n", "X = load()\nX = np.expand_dims(X, -1)\n")
+    assert notes == ("the input shape is left to X.shape[1:] at line 6, which gives it once the data is reshaped",)
+
+
+def test_shape_from_channels_first_data_through_an_assignment_is_left() -> None:
+    source = src("""
+        import numpy as np
+        X = load()
+        shape = X.shape[1:]
+        inp = Input(shape=shape)
+        model = Model(inp, Dense(1)(inp))
+        model.fit(X[:10], y[:10], validation_data=(X[10:], y[10:]))
+    """)
+    out, _ = _followed(source, _reshape_and_declare((20, 56, 1), "channels_last"))
+    assert out == source.replace("X = load()\n", "X = load()\nX = np.moveaxis(X, 1, -1)\n")
+
+
+def test_shape_from_reshaped_data_as_a_parameter_default_is_left() -> None:
+    source = src("""
+        import numpy as np
+        X = load()
+        def build(input_shape=X.shape[1:]):
+            inp = Input(shape=input_shape)
+            return Model(inp, Dense(1)(inp))
+        model = build()
+        model.fit(X, y)
+    """)
+    out, _ = _followed(source, _reshape_and_declare())
+    assert out == source.replace("X = load()\n", "X = load()\nX = np.expand_dims(X, -1)\n")
+
+
+@pytest.mark.parametrize("script", [
+    # Another array than the one reshaped: its shape does not change.
+    "X = load()\nZ = other()\nmodel = build(Z.shape[1:])\nmodel.fit(X, y)\n",
+    # Read before the data is made again, where the reshape goes: the read sees the old shape.
+    "X = load()\nmodel = build(X.shape[1:])\nX = X / 255.0\nmodel.fit(X, y)\n",
+])
+def test_shape_from_data_the_fix_does_not_reshape_is_written(script: str) -> None:
+    out, _ = _followed(_BUILD + script, _reshape_and_declare())
+    assert "Input(shape=(28, 28, 1))" in out and "X = np.expand_dims(X, -1)\n" in out
+
+
+def test_shape_through_a_parameter_without_a_run_is_written() -> None:
+    source = _BUILD + "X = load()\nmodel = build(X.shape[1:])\nmodel.fit(X, y)\n"
+    written = write_edits(source, _reshape_and_declare()(source), path=PATH, data=False)
+    assert "Input(shape=(28, 28, 1))" in written.source
 
 
 def test_tuple_with_an_unknown_element_is_written_whole() -> None:

@@ -18,7 +18,7 @@ libcst scopes) and returns plain frozen values; nothing is changed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import cast
 
@@ -113,7 +113,8 @@ def literal_like(old: cst.BaseExpression, value: LiteralValue) -> cst.BaseExpres
 
 
 def place(index: SourceIndex, expr: cst.BaseExpression, value: LiteralValue, *, shape: bool = False,
-          count: bool = False, data: bool = True) -> Placement | None:
+          count: bool = False, data: bool = True, reshaped: Callable[[cst.Name], bool] | None = None
+          ) -> Placement | None:
     """How to write ``value`` where the call now has ``expr``; None for a literal at the call.
 
     ``shape`` says the value is a declared input shape (per sample, no batch
@@ -122,6 +123,9 @@ def place(index: SourceIndex, expr: cst.BaseExpression, value: LiteralValue, *, 
     units), so a count the script computes from its labels is computed right.
     ``data=False`` leaves expressions over the data out (only a run of the
     script tells they give ``value``): definitions, else the literal.
+    ``reshaped`` tells whether a read of an array (the ``X`` of ``X.shape[1:]``)
+    sees it after the same fix reshapes it: a declared shape read from it
+    through names is then left to follow the data.
     """
     if shape and data and isinstance(value, tuple):
         base = _whole_shape_of(expr)
@@ -130,6 +134,12 @@ def place(index: SourceIndex, expr: cst.BaseExpression, value: LiteralValue, *, 
             return Placement(code=code, note=f"written as {code}, the data's shape without its batch axis")
         if _is_shape_less_batch(expr):
             return Placement()  # ``X.shape[1:]`` already: ours, or the user's own (the literal try is the pipeline's)
+        array = shape_source(index, expr) if reshaped is not None else None
+        if array is not None and reshaped is not None and reshaped(array):
+            # ``build(X.shape[1:])`` → ``Input(shape=input_shape)``: once X is reshaped the user's parameter
+            # gives the new shape, where a literal would leave the parameter, and the data, unheard.
+            return Placement(note=f"the input shape is left to {array.value}.shape[1:] at line "
+                                  f"{index.line(array) or 0}, which gives it once the data is reshaped")
     if isinstance(value, tuple) and isinstance(expr, (cst.Tuple, cst.List)):
         return _elements(index, expr, value)
     if literal_value(expr)[0]:
@@ -317,6 +327,32 @@ def _note(changes: tuple[Change, ...]) -> str:
 
 def _tupled(value: LiteralValue) -> object:
     return tuple(value) if isinstance(value, list) else value
+
+
+def shape_source(index: SourceIndex, expr: cst.BaseExpression) -> cst.Name | None:
+    """The array ``X`` when a declared shape ``expr`` is read from ``X.shape[1:]`` through the script's names:
+    simple assignments (``shape = X.shape[1:]``), a parameter's one caller or its default; None otherwise."""
+    node = expr
+    for _ in range(_MAX_DEPTH + 1):
+        if _is_shape_less_batch(node):
+            base = _whole_shape_of(cast(cst.Subscript, node).value)
+            return base if isinstance(base, cst.Name) else None
+        if not isinstance(node, cst.Name):
+            return None
+        assignment = _assignment(index, node)
+        if assignment is None:
+            return None
+        if isinstance(assignment.node, cst.Param):
+            reaching = _reaching(index, assignment.node)
+            if reaching is None:
+                return None
+            node = reaching[0]
+            continue
+        value = _plain_value(index, assignment)
+        if value is None:
+            return None
+        node = value
+    return None
 
 
 def _whole_shape_of(expr: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -739,4 +775,4 @@ def _of_class_attribute(index: SourceIndex, expr: cst.Attribute) -> Definition |
     return Definition(value, f"{expr.value.value}.{attr}", index.line(value) or 0, _lines(index, uses))
 
 
-__all__ = ["Change", "Definition", "Placement", "definition_of", "literal_like", "place"]
+__all__ = ["Change", "Definition", "Placement", "definition_of", "literal_like", "place", "shape_source"]

@@ -103,6 +103,9 @@ def plan_edits(index: SourceIndex, table: ImportTable, edits: Sequence[Edit], *,
     """
     planner = _Planner(index, table, literal, data)
     for edit in edits:
+        if isinstance(edit, ReshapeData) and edit.which == "x" and edit.how in _PER_SAMPLE:
+            planner.note_reshape(edit)
+    for edit in edits:
         planner.add(edit)
     return planner.plan
 
@@ -141,6 +144,49 @@ class _Planner:
         #: Literals changed at their definitions, with the value each now gets: a second edit that
         #: wants another value there is written at its call instead.
         self._defined: dict[cst.CSTNode, LiteralValue] = {}
+        #: Each array a per-sample data edit reshapes, by name: the block and the statement it is reshaped after.
+        self._reshaped: list[tuple[str, Block, cst.BaseStatement]] = []
+
+    def note_reshape(self, edit: ReshapeData) -> None:
+        """Where ``edit`` will reshape named arrays, found before any edit is planned: the declared shape's
+        edit may come first in the fix, and whether it follows the data depends on this."""
+        for at in (edit.call, *edit.also):
+            try:
+                call = self.index.call_at(at, "the fit()/predict() call", DATA_METHODS)
+            except RewriteError:
+                continue  # the data edit itself says so when it is planned
+            arg = _data_argument(call, "x")
+            given = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "validation_data"),
+                         None)
+            features = [arg.value] if arg is not None else []
+            if isinstance(given, (cst.Tuple, cst.List)) and given.elements \
+                    and not isinstance(given.elements[0], cst.StarredElement):
+                features.append(given.elements[0].value)
+            for expr in features:
+                if isinstance(expr, cst.Subscript):
+                    expr = expr.value  # ``X[:240]``: per-sample edits go on ``X`` itself (``_data_of``)
+                if not isinstance(expr, cst.Name):
+                    continue  # reshaped at the call: no name whose reads see it
+                anchor = self._last_assignment(call, expr.value)
+                if anchor is not None:
+                    self._reshaped.append((expr.value, anchor[0], anchor[1]))
+
+    def _reads_reshaped(self, name: cst.Name) -> bool:
+        """Whether this read of an array sees it reshaped: it comes later in the block the reshape is written
+        in, and nothing in between assigns the name again."""
+        found = self.index.statement_of(name)
+        if found is None:
+            return False
+        block, statement = found
+        body = list(block.body)
+        for array, where, anchor in self._reshaped:
+            if array != name.value or where is not block:
+                continue
+            start = next(k for k, s in enumerate(body) if s is anchor)
+            end = next(k for k, s in enumerate(body) if s is statement)
+            if start < end and not any(binds(s, array) for s in body[start + 1:end]):
+                return True
+        return False
 
     def add(self, edit: Edit) -> None:
         if isinstance(edit, InsertLayer):
@@ -317,7 +363,8 @@ class _Planner:
         """
         if self.literal or arg is None:
             return False
-        placement = place(self.index, arg.value, value, shape=shape, count=count, data=self.data)
+        placement = place(self.index, arg.value, value, shape=shape, count=count, data=self.data,
+                          reshaped=self._reads_reshaped if shape else None)
         if placement is None:
             return False
         if placement.code is not None:
