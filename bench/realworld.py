@@ -39,6 +39,8 @@ import sys
 import tempfile
 import time
 
+from kerasfix.rewrite.terms import literal_over_expression, named_sizes
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "realworld")
 PROBE = os.path.join(HERE, "_realworld_probe.py")
@@ -303,6 +305,11 @@ def judge_one(prog: dict) -> dict:
     n_found = len(findings) if findings is not None else (1 if kf["rc"] == 1 else 0)
     res = {"key": prog["key"], "family": prog["family"], "behaviour": spec.get("behaviour"), "kerasfix": kf,
            "wrote": wrote, "diff": diff, "probe": None}
+    # In the user's own terms (issue 14): sizes the program writes as names or expressions, and those a
+    # written fix turned into bare numbers.
+    text_before, text_after = before.decode("utf-8", "replace"), after.decode("utf-8", "replace")
+    res["named_sizes"] = named_sizes(text_before)
+    res["terms_lost"] = literal_over_expression(text_before, text_after) if wrote else []
     kf_said = f"kerasfix exit {kf['rc']}" + (f" [{', '.join(findings)}]" if findings else "")
     if spec.get("behaviour") == "clean":
         if n_found == 0 and not wrote and kf["rc"] == 0:
@@ -468,6 +475,12 @@ def table(results: list[dict]) -> list[str]:
     if clean:
         n_clean = sum(r["class"] == "clean" for r in clean)
         out += ["", f"{'clean programs':<{w}} {len(clean):>3}  clean {n_clean}   false alarm {len(clean) - n_clean}"]
+    written = [r for r in buggy if r["wrote"]]
+    named = [r for r in written if r.get("named_sizes")]
+    kept = [r for r in written if not r.get("terms_lost")]
+    out += ["", f"as the user would write it: {len(kept)}/{len(written)} written fixes keep the program's own terms "
+                f"({len(named)} of them in programs that write some size as a name or an expression)"]
+    out += [f"  not: {r['key']}: {'; '.join(r['terms_lost'])}" for r in written if r.get("terms_lost")]
     return out
 
 

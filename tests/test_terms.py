@@ -63,3 +63,13 @@ def test_the_fix_in_the_users_terms_passes() -> None:
     # A number replacing a number, or a layer the fix adds, is not judged.
     added = ARGPARSE.replace('    keras.layers.Dense(args', '    keras.layers.Flatten(),\n    keras.layers.Dense(args')
     assert literal_over_expression(ARGPARSE, added) == []
+
+
+def test_named_sizes_lists_what_a_fix_could_lose() -> None:
+    from kerasfix.rewrite.terms import named_sizes
+
+    assert named_sizes(ARGPARSE) == [
+        "line 7: Input(…) shape: `X.shape`",
+        "line 8: Dense(…) argument 1: `args.num_classes`",
+    ]
+    assert named_sizes("import keras\nkeras.layers.Dense(3)\n") == []

@@ -42,6 +42,12 @@ def literal_over_expression(before: str, after: str) -> list[str]:
     return [text for _, text in sorted(problems)]
 
 
+def named_sizes(text: str) -> list[str]:
+    """The size arguments ``text`` writes as a name or an expression (what a fix could lose), as ``Dense(…) units: n``."""
+    return [f"line {line}: {callee}(…) {slot}: `{ast.unparse(value)}`"
+            for (line, callee, slot), value in sorted(_size_slots(text), key=lambda t: t[0]) if not _is_number(value)]
+
+
 def _size_slots(text: str) -> Iterator[tuple[tuple[int, str, str], ast.expr]]:
     for node in ast.walk(ast.parse(text)):
         if not isinstance(node, ast.Call):
@@ -81,4 +87,4 @@ def _line_map(before: str, after: str) -> dict[int, tuple[int, ...]]:
     return mapping
 
 
-__all__ = ["literal_over_expression"]
+__all__ = ["literal_over_expression", "named_sizes"]
