@@ -309,10 +309,26 @@ def test_constructor_parameter_passed_by_the_class_call() -> None:
     assert "the num_classes= passed to Classifier()" in notes[0]
 
 
-def test_definition_of_another_type_writes_the_call() -> None:
+def test_an_int_where_a_shape_is_wanted_keeps_its_name() -> None:
     source = "n_features = 8\nmodel = Sequential([Dense(4, input_shape=(n_features))])\n"
     out, notes, _ = rewritten(source, [SetInputShape(dense(source), (8,))])
-    assert "input_shape=(8,)" in out and out.startswith("n_features = 8\n") and notes == ()
+    assert "input_shape=(n_features,)" in out and out.startswith("n_features = 8\n")
+    assert notes == ("written as (n_features,), with the script's own names",)
+
+
+def test_a_shape_short_of_the_new_axis_keeps_its_names() -> None:
+    source = "N_READINGS = 20\nmodel = Sequential([LSTM(4, input_shape=(N_READINGS,))])\n"
+    ref = LayerRef("lstm", "LSTM", origin(source, "LSTM"))
+    out, _, _ = rewritten(source, [SetInputShape(ref, (20, 1))])
+    assert "input_shape=(N_READINGS, 1)" in out
+
+
+def test_a_name_that_is_not_the_shape_is_replaced_at_the_call() -> None:
+    # The user's value is not the leading axis the fix needs: it cannot be kept.
+    source = "N_READINGS = 30\nmodel = Sequential([LSTM(4, input_shape=(N_READINGS,))])\n"
+    ref = LayerRef("lstm", "LSTM", origin(source, "LSTM"))
+    out, _, _ = rewritten(source, [SetInputShape(ref, (20, 1))])
+    assert "input_shape=(20, 1)" in out
 
 
 @pytest.mark.parametrize("calls", ["build(n_classes=4)\nbuild(n_classes=5)", "build(*sizes)"])

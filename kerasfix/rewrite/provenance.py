@@ -140,6 +140,10 @@ def place(index: SourceIndex, expr: cst.BaseExpression, value: LiteralValue, *, 
             # gives the new shape, where a literal would leave the parameter, and the data, unheard.
             return Placement(note=f"the input shape is left to {array.value}.shape[1:] at line "
                                   f"{index.line(array) or 0}, which gives it once the data is reshaped")
+    if shape and isinstance(value, tuple):
+        extended = _extended(index, expr, value)
+        if extended is not None:
+            return extended
     if isinstance(value, tuple) and isinstance(expr, (cst.Tuple, cst.List)):
         return _elements(index, expr, value)
     if literal_value(expr)[0]:
@@ -183,6 +187,42 @@ def _elements(index: SourceIndex, expr: cst.Tuple | cst.List, value: tuple[objec
     if not defined_elsewhere:
         return None  # only literals: writing the whole tuple at the call reads the same
     return Placement(tuple(changes), note=_note(tuple(changes)))
+
+
+def _extended(index: SourceIndex, expr: cst.BaseExpression, value: tuple[object, ...]) -> Placement | None:
+    """A declared shape the script writes with its own names, short of the axes the fix adds: the names kept.
+
+    ``input_shape=n_features`` (an int where a tuple is wanted) becomes ``(n_features,)``, and
+    ``input_shape=(N_READINGS,)`` for ``(20, 1)`` becomes ``(N_READINGS, 1)``: the leading axes are the user's
+    own values (checked against what they are defined as), only the new ones are written as numbers.
+    """
+    if isinstance(expr, (cst.Tuple, cst.List)):
+        if any(isinstance(e, cst.StarredElement) for e in expr.elements):
+            return None
+        elements = [e.value for e in expr.elements]
+        if not elements or len(elements) >= len(value):
+            return None
+    elif isinstance(expr, cst.Name):
+        elements = [expr]
+    else:
+        return None
+    named = False
+    for element, wanted in zip(elements, value, strict=False):
+        ok, current = literal_value(element)
+        if not ok:
+            found = definition_of(index, element)
+            if found is None:
+                return None
+            ok, current = literal_value(found.node)
+            named = True
+        if not ok or not same_literal(current, wanted):
+            return None
+    if not named:
+        return None  # only literals: writing the whole tuple at the call reads the same
+    bare = [e.with_changes(lpar=[], rpar=[]) if getattr(e, "lpar", None) else e for e in elements]  # ``(n_features)``
+    parts = [code_of(e) for e in bare] + [render_literal(v) for v in value[len(elements):]]  # type: ignore[arg-type]
+    code = f"({parts[0]},)" if len(parts) == 1 else f"({', '.join(parts)})"
+    return Placement(code=code, note=f"written as {code}, with the script's own names")
 
 
 def _counted(index: SourceIndex, expr: cst.BaseExpression, value: int) -> Placement | None:
