@@ -18,9 +18,9 @@ import sys
 import time
 import tokenize
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -50,62 +50,58 @@ from kerasfix.types import (
 )
 
 
-def _fit_args_from_source(source: str, namespace: dict[str, Any]) -> tuple[Any, Any] | None:
-    """When the script died before ``fit``, evaluate the names it would have passed."""
+def _method_calls(source: str, methods: Collection[str]) -> list[ast.Call]:
+    """The script's ``.<method>(...)`` calls for ``methods``, in ``ast.walk`` order; none if it does not parse.
+
+    For a script that died before making them: what they would have been given is read from the source.
+    """
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "fit":
-            args = list(node.args[:2])
-            for kw in node.keywords:
-                if kw.arg in ("x", "y"):
-                    args.append(kw.value)
-            values = []
-            for arg in args[:2]:
-                if isinstance(arg, ast.Name) and arg.id in namespace:
-                    values.append(namespace[arg.id])
-                else:
-                    values.append(None)
-            if values and values[0] is not None:
-                return values[0], values[1] if len(values) > 1 else None
+        return []
+    return [n for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in methods]
+
+
+def _fit_args_from_source(source: str, namespace: dict[str, Any]) -> tuple[Any, Any] | None:
+    """When the script died before ``fit``, evaluate the names it would have passed."""
+    for node in _method_calls(source, ("fit",)):
+        args = list(node.args[:2])
+        for kw in node.keywords:
+            if kw.arg in ("x", "y"):
+                args.append(kw.value)
+        values = []
+        for arg in args[:2]:
+            if isinstance(arg, ast.Name) and arg.id in namespace:
+                values.append(namespace[arg.id])
+            else:
+                values.append(None)
+        if values and values[0] is not None:
+            return values[0], values[1] if len(values) > 1 else None
     return None
 
 
 def _compile_args_from_source(source: str) -> dict[str, Any]:
     """The literal arguments of the script's ``compile`` call, for a script that died before reaching it."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile":
-            found: dict[str, Any] = {}
-            for name, arg in [*zip(("optimizer", "loss"), node.args, strict=False), *((k.arg, k.value) for k in node.keywords)]:
-                if name in ("optimizer", "loss"):
-                    try:
-                        found[name] = ast.literal_eval(arg)
-                    except ValueError:
-                        continue
-            return found
+    for node in _method_calls(source, ("compile",)):
+        found: dict[str, Any] = {}
+        for name, arg in [*zip(("optimizer", "loss"), node.args, strict=False), *((k.arg, k.value) for k in node.keywords)]:
+            if name in ("optimizer", "loss"):
+                try:
+                    found[name] = ast.literal_eval(arg)
+                except ValueError:
+                    continue
+        return found
     return {}
 
 
 def _call_origin_from_source(source: str, path: str, method: str) -> Any:
     """Where the script calls ``.<method>(...)`` (its first such call), for a call the script died before making."""
-
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    lines = source.splitlines()
-    calls = [n for n in ast.walk(tree)
-             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == method]
+    calls = _method_calls(source, (method,))
     if not calls:
         return None
     node = min(calls, key=lambda n: (n.lineno, n.col_offset))
-    return _origin_of(node, lines, path)
+    return _origin_of(node, source.splitlines(), path)
 
 
 def _origin_of(node: ast.expr, lines: list[str], path: str) -> Origin:
@@ -122,23 +118,17 @@ def _held_features(source: str, path: str, namespace: dict[str, Any],
     For a Functional model that failed to connect: the script died before any of these calls, so what they
     would pass is read from the source and looked up by name (``x`` or ``x[:n]``) among what it had made.
     """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
     lines = source.splitlines()
     found: list[tuple[bool, np.ndarray, Origin]] = []
-    for node in sorted(ast.walk(tree), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr in DATA_METHODS):
-            continue
+    for node in sorted(_method_calls(source, DATA_METHODS), key=lambda n: (n.lineno, n.col_offset)):
         arg = next((k.value for k in node.keywords if k.arg == "x"), node.args[0] if node.args else None)
         if isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Slice):
             arg = arg.value  # some rows of the array: the same per-sample shape
         value = namespace.get(arg.id) if isinstance(arg, ast.Name) else None
         if isinstance(value, np.ndarray) and value.ndim == len(per_sample) + 1 and \
                 all(d is None or d == v for d, v in zip(per_sample, value.shape[1:], strict=True)):
-            found.append((node.func.attr not in TRAINING, value, _origin_of(node, lines, path)))
+            method = cast(ast.Attribute, node.func).attr  # _method_calls gives attribute calls only
+            found.append((method not in TRAINING, value, _origin_of(node, lines, path)))
     found.sort(key=lambda t: t[0])  # stable: the training calls first, each kind in source order
     return [(value, origin) for _, value, origin in found]
 
