@@ -170,23 +170,35 @@ def _elements(index: SourceIndex, expr: cst.Tuple | cst.List, value: tuple[objec
     changes: list[Change] = []
     defined_elsewhere = False
     for element, wanted in zip(elements, value, strict=True):
-        ok, current = literal_value(element)
-        if ok:
+        read = _element_value(index, element)
+        if read is None:
+            return None  # an element we cannot read: the whole tuple is written at the call
+        current, found = read
+        if found is None:
             if not same_literal(current, wanted):
                 changes.append(Change(element, wanted))  # type: ignore[arg-type]
             continue
-        found = definition_of(index, element)
-        if found is None:
-            return None  # an element we cannot read: the whole tuple is written at the call
-        ok, defined = literal_value(found.node)
-        if not ok or type(defined) is not type(wanted):
+        if type(current) is not type(wanted):
             return None
         defined_elsewhere = True
-        if not same_literal(defined, wanted):
+        if not same_literal(current, wanted):
             changes.append(Change(found.node, wanted, found))  # type: ignore[arg-type]
     if not defined_elsewhere:
         return None  # only literals: writing the whole tuple at the call reads the same
     return Placement(tuple(changes), note=_note(tuple(changes)))
+
+
+def _element_value(index: SourceIndex, element: cst.BaseExpression) -> tuple[object, Definition | None] | None:
+    """What an element of a written shape is: a literal (no definition), or the literal its name is defined as
+    (with that definition); None when it cannot be read."""
+    ok, current = literal_value(element)
+    if ok:
+        return current, None
+    found = definition_of(index, element)
+    if found is None:
+        return None
+    ok, defined = literal_value(found.node)
+    return (defined, found) if ok else None
 
 
 def _extended(index: SourceIndex, expr: cst.BaseExpression, value: tuple[object, ...]) -> Placement | None:
@@ -208,15 +220,10 @@ def _extended(index: SourceIndex, expr: cst.BaseExpression, value: tuple[object,
         return None
     named = False
     for element, wanted in zip(elements, value, strict=False):
-        ok, current = literal_value(element)
-        if not ok:
-            found = definition_of(index, element)
-            if found is None:
-                return None
-            ok, current = literal_value(found.node)
-            named = True
-        if not ok or not same_literal(current, wanted):
+        read = _element_value(index, element)
+        if read is None or not same_literal(read[0], wanted):
             return None
+        named = named or read[1] is not None
     if not named:
         return None  # only literals: writing the whole tuple at the call reads the same
     bare = [e.with_changes(lpar=[], rpar=[]) if getattr(e, "lpar", None) else e for e in elements]  # ``(n_features)``
