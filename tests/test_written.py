@@ -200,3 +200,26 @@ def test_the_layer_table_shows_how_layers_were_written_under_verbose(built: dict
     assert "Dense(16) at line 11" in table and "Dense(3) at line 12" in table
     assert "written" not in diagnose(built["listed"], x).table()
 
+
+
+def test_cell_lines_agree_with_how_notebooks_are_joined() -> None:
+    # ``cell_line`` reads the markers ``kerasfix.notebook`` writes: the two must keep agreeing.
+    import nbformat
+
+    from kerasfix.notebook import code_cell_number, notebook_to_script, origin_to_cell
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import numpy as np\nx = np.zeros(3)"),
+        nbformat.v4.new_markdown_cell("# notes"),
+        nbformat.v4.new_code_cell("y = x + 1\nz = y * 2\nprint(z)"),
+    ])
+    joined = notebook_to_script(nb)
+    lines = joined.script.splitlines()
+    checked = 0
+    for number, where in enumerate(joined.lines, start=1):
+        if where is None:
+            continue
+        cell_index, line_in_cell = origin_to_cell(joined, number)
+        assert cell_line(lines, number) == (code_cell_number(nb, cell_index), line_in_cell)
+        checked += 1
+    assert checked == 5
