@@ -37,12 +37,15 @@ FORWARD_ROWS = 8
 
 @dataclass(frozen=True)
 class Examination:
-    """A diagnosis with what the planner reuses: the problem, the detectors' context, the model it ran."""
+    """A diagnosis with what the planner reuses: the problem, the detectors' context, the output it computed.
+
+    Not the model it ran: the planner keeps several examinations at once, and a large model's weights are
+    gigabytes each.
+    """
 
     diagnosis: Diagnosis
     problem: Problem
     context: Context
-    model: Any = None
     output: Any = None
     #: For a model with several outputs: each output layer's own context (its labels, loss, units).
     heads: dict[str, Context] = field(default_factory=dict)
@@ -114,13 +117,13 @@ def examine(problem: Problem) -> Examination:
         structure = traced = replace(structure, layers=called)
         ctx = replace(ctx, structure=structure)
     names = [e.cls.__name__ for e in traced.layers]
-    model = out = None
+    out = None
     if trace.failure is not None:
         found.append(faults.classify_failure(trace.failure, names))
     elif trace.output is not None and not any(isinstance(f.detail, DataShapeDetail) for f in found):
         xs = _usable_x(x, min(sample.rows, FORWARD_ROWS))
         if xs is not None:
-            model, out, failure = forward(traced, w, xs)
+            _model, out, failure = forward(traced, w, xs)
             if failure is not None:
                 found.append(faults.classify_failure(failure, names))
                 trace = Trace(trace.rows, trace.input_spec, trace.output, failure)
@@ -152,7 +155,7 @@ def examine(problem: Problem) -> Examination:
         failing_layer=trace.failure.layer.name if trace.failure else None,
         labels=labels.describe() if labels else None, loss=loss.name,
     )
-    return Examination(diag, problem, ctx, model, out, heads)
+    return Examination(diag, problem, ctx, out, heads)
 
 
 def _heads(problem: Problem, structure: Structure, ctx: Context) -> dict[str, Context]:
@@ -260,7 +263,10 @@ def diagnose(model: Any, x: Any, y: Any = None, *, loss: Any = None) -> Diagnosi
     ``tf.data.Dataset`` or a generator; only the first rows are used. The loss
     comes from ``model.compile`` when the model is compiled, else from ``loss``.
     """
-    return examine(problem_for(model, x, y, loss=loss)).diagnosis
+    from kerasfix.capture.hooks import tensorflow_on_demand
+
+    with tensorflow_on_demand(seed=False):
+        return examine(problem_for(model, x, y, loss=loss)).diagnosis
 
 
 __all__ = ["Diagnosis", "Examination", "diagnose", "examine"]

@@ -20,6 +20,7 @@ from kerasfix.edits import layer_signature
 from kerasfix.faults.base import Context
 from kerasfix.faults.connection import RankDetail
 from kerasfix.fix import Fix, combine
+from kerasfix.memory import LARGE, release_freed, weights_of
 from kerasfix.problem import Problem, problem_for
 from kerasfix.sample import feature_shape
 from kerasfix.structure import build_model
@@ -185,6 +186,8 @@ def train_step(problem: Problem) -> float | str:
     s = problem.structure
     if s.kind == "functional":
         s = replace(s, edited=True)
+    if weights_of(s.model) >= LARGE:
+        release_freed()  # the copies examined before this one are gigabytes each
     shape = s.input_shape if s.input_shape is not None else feature_shape(problem.sample.x)
     try:
         model = build_model(s, shape)
@@ -285,9 +288,12 @@ def suggest_fixes(model: Any, x: Any, y: Any = None, *, loss: Any = None, optimi
     repaired, compiled copy; ``fix.apply_data(x, y)`` the data it needs. ``loss``
     and ``optimizer`` default to what the model was compiled with.
     """
-    problem = problem_for(model, x, y, loss=loss, optimizer=optimizer)
-    layers = layer_signature(problem.structure)  # lets fix.apply find the layers in a rebuilt, renamed model
-    return [replace(f, layers=layers) for f in plan(problem).fixes]
+    from kerasfix.capture.hooks import tensorflow_on_demand
+
+    with tensorflow_on_demand(seed=False):
+        problem = problem_for(model, x, y, loss=loss, optimizer=optimizer)
+        layers = layer_signature(problem.structure)  # lets fix.apply find the layers in a rebuilt, renamed model
+        return [replace(f, layers=layers) for f in plan(problem).fixes]
 
 
 __all__ = ["PlanResult", "candidates", "plan", "suggest_fixes", "summarize", "train_step", "unverified_fixes"]

@@ -28,6 +28,17 @@ def echo(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def scratch(payload: dict[str, Any]) -> dict[str, Any]:
+    """What the run's scratch folder held when it started, then leave a note of its own there."""
+    folder = payload.get("scratch")
+    if not folder:
+        return {"folder": None, "found": []}
+    found = sorted(os.listdir(folder))
+    with open(os.path.join(folder, f"note-{os.getpid()}"), "w") as fh:
+        fh.write(payload.get("say", ""))
+    return {"folder": folder, "found": found}
+
+
 def chatter(payload: dict[str, Any]) -> dict[str, Any]:
     """Print far more than the tail keeps, with a marker at the very end."""
     line = "x" * 99 + "\n"

@@ -87,23 +87,45 @@ def test_jax_repairs_like_tensorflow(rel: str, tmp_path: Path) -> None:
 
 
 
-def test_the_worker_imports_tensorflow_once_for_every_run_under_jax(tmp_path: Path) -> None:
-    """Keras imports TensorFlow under JAX when it is installed (``get_config``, ``set_random_seed``): the warm
-    worker imports it once (``kerasfix.capture.warm``), so a forked run does not pay it again."""
-    script = tmp_path / "tiny.py"
-    script.write_text("import numpy as np\nimport keras\n"
-                      "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
-                      "m.compile(loss='mse')\nm.fit(np.zeros((4, 3)), np.zeros((4, 2)), verbose=0)\n",
-                      encoding="utf-8")
+def _run_under_jax(tmp_path: Path, script: str, probe_tail: str) -> list[str]:
+    """Capture ``script`` in a fresh JAX process with the worker's preload; the probe's last printed words."""
+    path = tmp_path / "script.py"
+    path.write_text(script, encoding="utf-8")
     probe = ("import sys, importlib\n"
              "from kerasfix.capture.runner import PRELOAD\n"
              "for name in PRELOAD:\n    importlib.import_module(name)\n"
              "before = 'tensorflow' in sys.modules\n"
              "from kerasfix.capture.child import run\n"
-             f"result = run({str(script)!r})\n"
-             "print(result['status'], result['completed'], before)\n")
+             f"result = run({str(path)!r})\n" + probe_tail)
     env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
     proc = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=TIMEOUT)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.split()[-3:] == ["ok", "True", "True"], proc.stdout
+    return proc.stdout.split()
+
+
+def test_a_run_under_jax_imports_tensorflow_only_if_the_script_does(tmp_path: Path) -> None:
+    """A plain JAX run of a Keras-only script never imports TensorFlow (seconds); kerasfix reads layers with
+    Keras's serializer and seeds the run, both of which would import it: the worker and the run must not."""
+    script = ("import numpy as np\nimport keras\n"
+              "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation='softmax')])\n"
+              "m.compile(loss='sparse_categorical_crossentropy')\n"
+              "m.fit(np.zeros((8, 3)), np.arange(8) % 5, verbose=0)\n")  # 5 classes, 2 units: a fix is planned
+    words = _run_under_jax(tmp_path, script, "print(result['status'], bool(result['fixes']), before, "
+                                             "'tensorflow' in sys.modules)\n")
+    assert words[-4:] == ["ok", "True", "False", "False"], words
+
+
+def test_tensorflow_imported_by_a_jax_script_is_seeded_as_before(tmp_path: Path) -> None:
+    """TensorFlow is not imported up front any more, so it is not seeded up front: the script's own import of
+    it is, with Keras's seed. The first batch of a shuffled ``tf.data`` pipeline is the same on every run."""
+    script = ("import numpy as np\nimport keras\nimport tensorflow as tf\n"
+              "ds = tf.data.Dataset.range(1000).shuffle(1000)\n"
+              "print('FIRST', ' '.join(str(int(v)) for v in ds.take(5)))\n"
+              "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
+              "m.compile(loss='mse')\nm.fit(np.zeros((4, 3)), np.zeros((4, 2)), verbose=0)\n")
+    first = _run_under_jax(tmp_path, script, "print(result['status'])\n")
+    second = _run_under_jax(tmp_path, script, "print(result['status'])\n")
+    assert first[-1] == "ok"
+    at = first.index("FIRST")
+    assert first[at: at + 6] == second[at: at + 6]

@@ -254,3 +254,25 @@ def test_the_parent_never_imports_keras_and_the_shared_pool_closes_at_exit(tmp_p
     assert (status, fitted, echoed, modules) == ("ok", "True", "True", "[]")
     assert proc.stderr == ""
     assert gone(int(server))
+
+
+def test_runs_with_the_same_scratch_key_share_a_folder_that_goes_with_the_worker() -> None:
+    """What one run of a script keeps (JAX's compiled code) the next run of that script finds; another script,
+    or a run without a key, does not; the folder goes when the worker does."""
+    def run(pool: Pool, key: str) -> dict[str, Any]:
+        req = request("scratch")
+        req = Request(req.target, req.payload, req.cwd, req.argv, req.timeout, req.env, scratch=key)
+        got = pool.run(req)
+        assert got.status == "ok", got
+        assert got.result is not None
+        return got.result
+
+    with Pool(1, preload=("pool_targets",), env=ENV) as pool:
+        first = run(pool, "/a/train.py")
+        again = run(pool, "/a/train.py")
+        other = run(pool, "/b/train.py")
+        none = pool.run(request("scratch"))
+    assert first["found"] == [] and len(again["found"]) == 1
+    assert again["folder"] == first["folder"] and other["folder"] != first["folder"] and other["found"] == []
+    assert none.result == {"folder": None, "found": []}
+    assert not os.path.exists(first["folder"])

@@ -25,7 +25,7 @@ from typing import Any, cast
 import numpy as np
 
 from kerasfix import faults
-from kerasfix.capture.hooks import Captured, Hooks, char_col
+from kerasfix.capture.hooks import Captured, Hooks, char_col, tensorflow_on_demand
 from kerasfix.capture.sites import TRAINING, Recorder, Site
 from kerasfix.diagnosis import examine
 from kerasfix.faults.base import Context
@@ -157,13 +157,53 @@ def _script_error(exc: BaseException, path: str) -> dict[str, Any]:
 
 
 def run_request(payload: dict[str, Any]) -> dict[str, Any]:
-    """The pool's entry point: ``{"script": path, "source": base64 or None}`` → what the run found."""
+    """The pool's entry point: ``{"script": path, "source": base64 or None}`` → what the run found.
+
+    ``scratch`` (given by the pool) is a folder every run of this script shares.
+    """
     source = payload.get("source")
+    _compile_for_one_batch(payload.get("scratch"))
     return run(payload["script"], base64.b64decode(source) if source is not None else None)
+
+
+#: XLA's optimisation of the code it generates (LLVM's level): for one batch, compiling is the cost, not running.
+_QUICK_XLA = "--xla_backend_optimization_level=0"
+
+
+def _compile_for_one_batch(scratch: str | None) -> None:
+    """Under JAX, compile as befits a run cut to one batch: quickly, and each thing once per script.
+
+    JAX compiles every new shape, even a weight initializer's, and the compiling is most of a cut run:
+    LLVM's optimisation level 0 roughly halves it (the library convolutions and matrix products are not
+    generated code and run as fast). What is compiled is kept in ``scratch``, where the patched run finds
+    it: it builds the model kerasfix built and tried here. Numbers differ at most in their last bits (LLVM
+    orders some float operations differently), which no verdict depends on; a script that sets the level in
+    ``XLA_FLAGS`` keeps its own. Read at JAX's first compile, so set before it.
+    """
+    import keras
+
+    if keras.backend.backend() != "jax":
+        return
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_backend_optimization_level" not in flags:
+        os.environ["XLA_FLAGS"] = f"{flags} {_QUICK_XLA}".strip()
+    if not scratch:
+        return
+    import jax
+
+    with contextlib.suppress(Exception):  # an older JAX without these options just compiles again
+        jax.config.update("jax_compilation_cache_dir", scratch)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
 def run(script: str, raw: bytes | None = None) -> dict[str, Any]:
     """Run ``script`` (or ``raw`` as if it were it) to its end under the hooks; what its calls showed, and the plan."""
+    with tensorflow_on_demand():
+        return _run(script, raw)
+
+
+def _run(script: str, raw: bytes | None) -> dict[str, Any]:
     import keras
 
     started = time.monotonic()

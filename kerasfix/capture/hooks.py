@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import inspect
 import os
 import sys
@@ -72,6 +75,80 @@ def layer_calls(model: Any) -> Iterator[list[tuple[Any, tuple[Any, ...], Any]]]:
             owner.__call__ = saved
 
 
+@contextlib.contextmanager
+def tensorflow_on_demand(*, seed: bool = True) -> Iterator[None]:
+    """Under JAX or torch, TensorFlow is imported when the script imports it, not when kerasfix reads a layer.
+
+    Keras imports TensorFlow (seconds) whenever it is installed, on the first ``get_config`` (its serializer
+    checks for ``tf.TensorShape``) and in ``set_random_seed`` (it seeds ``tf.data``): kerasfix calls both, a
+    plain JAX run of the script need not. While installed, Keras's lazy ``tensorflow`` module counts as
+    available only once imported (no TensorFlow object can exist before), and an import of TensorFlow by the
+    script is seeded with Keras's global seed, as ``set_random_seed`` would have seeded it (``seed=False``: in
+    the user's own process, around ``diagnose``/``suggest_fixes``, which seed nothing). Does nothing under the
+    TensorFlow backend, where ``import keras`` has imported it already.
+    """
+    import keras
+
+    try:
+        from keras.src.utils import module_utils, rng_utils
+    except ImportError:  # another Keras layout: Keras imports TensorFlow as it always did
+        yield
+        return
+    lazy = getattr(module_utils, "tensorflow", None)
+    if (lazy is None or keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules
+            or lazy.module is not None or importlib.util.find_spec("tensorflow") is None):
+        yield
+        return
+
+    class ImportedOnly(type(lazy)):  # type: ignore[misc]
+        @property
+        def available(self) -> bool:
+            return self.module is not None or "tensorflow" in sys.modules and super().available
+
+    seeding = _SeedOnImport("tensorflow", rng_utils.get_random_seed)
+    saved = lazy.__class__
+    lazy.__class__ = ImportedOnly
+    if seed:
+        sys.meta_path.insert(0, seeding)
+    try:
+        yield
+    finally:
+        lazy.__class__ = saved
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(seeding)
+
+
+class _SeedOnImport(importlib.abc.MetaPathFinder):
+    """Seeds TensorFlow right after the script imports it, when a Keras seed is set."""
+
+    def __init__(self, name: str, seed: Callable[[], int | None]) -> None:
+        self._name = name
+        self._seed = seed
+        self._finding = False
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname != self._name or self._finding:
+            return None
+        self._finding = True  # the real finders, not this one, locate the module
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            self._finding = False
+        loader = spec.loader if spec is not None else None
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        run_module, seed = loader.exec_module, self._seed
+
+        def exec_module(module: Any) -> None:
+            run_module(module)
+            value = seed()
+            if value is not None:
+                module.random.set_seed(value)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
 class StopCapture(BaseException):
     """Raised from a hooked ``fit``: a BaseException so a script's ``except Exception`` lets it through."""
 
@@ -118,6 +195,19 @@ def _symbolic(args: tuple[Any, ...]) -> bool:
     for a in args:
         flat.extend(a if isinstance(a, (list, tuple)) else [a])
     return bool(flat) and all(isinstance(a, keras.KerasTensor) for a in flat)
+
+
+def _package_dir(name: str) -> str | None:
+    """Where package ``name`` lives, imported or not (None when it is not installed)."""
+    module = sys.modules.get(name)
+    if module is not None:
+        path = getattr(module, "__file__", None)
+        return os.path.dirname(str(path)) if path else None
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    return os.path.dirname(spec.origin) if spec is not None and spec.origin else None
 
 
 def char_col(line_text: str, byte_col: int) -> int:
@@ -187,9 +277,9 @@ class Hooks:
         import keras
 
         dirs = [os.path.dirname(str(keras.__file__)) + os.sep]
-        tf = sys.modules.get("tensorflow")
-        if tf is not None and getattr(tf, "__file__", None):
-            dirs.append(os.path.dirname(str(tf.__file__)) + os.sep)
+        tf = _package_dir("tensorflow")  # under JAX, the script may import it later
+        if tf is not None:
+            dirs.append(tf + os.sep)
         self._internal = tuple(dirs) + ("<frozen",)
         hooks, cap = self, self.captured
         layer_cls = keras.layers.Layer

@@ -65,6 +65,9 @@ class Request:
     #: Set in the child before the target is called (after the preload: too late for
     #: variables read at import, such as ``KERAS_BACKEND``; give those to the ``Pool``).
     env: Mapping[str, str] = field(default_factory=dict)
+    #: Runs with the same key share a folder that lasts as long as the worker, given to the target as the
+    #: payload's ``scratch`` (e.g. one script's runs: what the first compiled, the next finds).
+    scratch: str = ""
 
 
 @dataclass(frozen=True)
@@ -276,6 +279,7 @@ class _Server:
         line = json.dumps({
             "id": run_id, "target": request.target, "payload": request.payload, "cwd": os.path.abspath(request.cwd),
             "argv": list(request.argv), "env": dict(request.env), "timeout": float(request.timeout),
+            "scratch": request.scratch,
         }).encode("utf-8") + b"\n"
         pending = _Pending()
         with self._lock:

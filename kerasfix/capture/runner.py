@@ -78,7 +78,8 @@ def capture(
     """
     script = os.path.abspath(path)
     payload = {"script": script, "source": base64.b64encode(source).decode("ascii") if source is not None else None}
-    request = Request(_TARGET, payload, cwd or os.path.dirname(script), (script, *argv), timeout)
+    # Every run of one script (the capture, then each patched version) shares what it compiled.
+    request = Request(_TARGET, payload, cwd or os.path.dirname(script), (script, *argv), timeout, scratch=script)
     response = shared_pool(jobs, preload=PRELOAD).run(request)
     if response.status == "timeout":
         raise CaptureError(

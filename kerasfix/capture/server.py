@@ -16,7 +16,10 @@ The protocol is one JSON object per line, both ways.
 Parent to server, one per run::
 
     {"id": 7, "target": "module:function", "payload": {...}, "cwd": "/x", "argv": [...],
-     "env": {...}, "timeout": 120.0}
+     "env": {...}, "timeout": 120.0, "scratch": "key"}
+
+A non-empty ``scratch`` key names a folder under ``DIR`` that every run with that key shares (created on
+first use, removed with ``DIR``); the target finds its path as the payload's ``scratch``.
 
 Server to parent::
 
@@ -39,6 +42,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import hashlib
 import importlib
 import json
 import os
@@ -275,7 +279,7 @@ class Server:
         os.close(null)
         os.close(out)
         me = os.getpid()
-        result = _call(request, self._path0)
+        result = _call(request, self._path0, self._dir)
         if os.getpid() != me:  # a process the script forked returned here: only the run itself answers
             os._exit(0)
         path = os.path.join(self._dir, f"{int(request['id'])}.json")
@@ -286,9 +290,15 @@ class Server:
         os._exit(0)  # skip interpreter teardown: TensorFlow's can take seconds
 
 
-def _call(request: dict[str, Any], path0: str | None) -> dict[str, Any]:
+def _call(request: dict[str, Any], path0: str | None, folder: str) -> dict[str, Any]:
     """``target(payload)`` with the run's cwd, argv and env; an escaping exception becomes the result."""
     try:
+        payload = request["payload"]
+        if request.get("scratch"):
+            key = hashlib.sha1(str(request["scratch"]).encode("utf-8")).hexdigest()[:16]
+            scratch = os.path.join(folder, "scratch", key)
+            os.makedirs(scratch, exist_ok=True)
+            payload = {**payload, "scratch": scratch}
         cwd = request["cwd"]  # absolute: the parent resolved it against its own cwd
         os.chdir(cwd)
         sys.argv = list(request["argv"])
@@ -297,7 +307,7 @@ def _call(request: dict[str, Any], path0: str | None) -> dict[str, Any]:
             sys.path[0] = cwd  # what ``python -m`` started in ``cwd`` would have
         _reseed()
         module, _, name = str(request["target"]).partition(":")
-        result = getattr(importlib.import_module(module), name)(request["payload"])
+        result = getattr(importlib.import_module(module), name)(payload)
         if not isinstance(result, dict):
             raise TypeError(f"{request['target']} returned {type(result).__name__}, not a dict")
         return result

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from kerasfix.capture.pool import shared_pool
 
-#: What the warm worker imports once: Keras, the capture code, and TensorFlow under another backend when it
-#: is installed (``warm``: Keras would import it in every run). None of it runs a TensorFlow op at import.
-PRELOAD = ("keras", "kerasfix.capture.child", "kerasfix.capture.warm")
+#: What the warm worker imports once: Keras and the capture code (under JAX or torch, not TensorFlow: a run
+#: imports it only if its script does, see ``hooks.tensorflow_on_demand``). None of it runs an op at import.
+PRELOAD = ("keras", "kerasfix.capture.child")
 
 
 def prestart(jobs: int = 1) -> None:
