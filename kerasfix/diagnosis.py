@@ -23,7 +23,7 @@ from kerasfix.losses import LossInfo, loss_info
 from kerasfix.problem import Problem, problem_for
 from kerasfix.sample import feature_shape, row_count
 from kerasfix.structure import Structure, activation_name
-from kerasfix.trace import Trace, clean_message, forward, walk
+from kerasfix.trace import Trace, clean_message, compiled_or_eager, forward, walk
 from kerasfix.types import Diagnosis, Finding, Severity, Shape
 
 #: Refuse to build a model whose first layers would need more parameters than this
@@ -248,11 +248,17 @@ def _loss_error(loss: LossInfo, y: Any, out: np.ndarray) -> str | None:
         yv = np.asarray(y)
         if yv.dtype.kind == "b":
             yv = yv.astype("float32")
-        value = fn(yv, out)
-        np.asarray(value)
+        compiled_or_eager(lambda: np.asarray(_jax_jit(fn)(yv, out)), lambda: np.asarray(fn(yv, out)))
     except Exception as exc:  # any loss failure is a finding, never our crash
         return clean_message(exc)
     return None
+
+
+def _jax_jit(fn: Any) -> Any:
+    """``jax.jit(fn)``; imported only when called, under the JAX backend."""
+    import jax
+
+    return jax.jit(fn)
 
 
 def diagnose(model: Any, x: Any, y: Any = None, *, loss: Any = None) -> Diagnosis:
