@@ -129,3 +129,47 @@ def test_tensorflow_imported_by_a_jax_script_is_seeded_as_before(tmp_path: Path)
     assert first[-1] == "ok"
     at = first.index("FIRST")
     assert first[at: at + 6] == second[at: at + 6]
+
+
+def _captures_under_jax(tmp_path: Path, script: str, runs: int, xla_flags: str | None = None) -> list[str]:
+    """Capture ``script`` ``runs`` times through one warm worker under JAX; each run's output tail."""
+    import ast
+
+    path = tmp_path / "script.py"
+    path.write_text(script, encoding="utf-8")
+    probe = ("from kerasfix.capture.runner import capture\n"
+             f"for _ in range({runs}):\n"
+             f"    print(repr(capture({str(path)!r}).output))\n")
+    env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+    env.pop("XLA_FLAGS", None)
+    if xla_flags is not None:
+        env["XLA_FLAGS"] = xla_flags
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return [ast.literal_eval(line) for line in proc.stdout.splitlines() if line.startswith(("'", '"'))][-runs:]
+
+
+_REPORTS_COMPILING = (
+    "import os\nimport numpy as np\nimport jax\nimport keras\n"
+    "folder = jax.config.jax_compilation_cache_dir\n"
+    "print('FLAGS', os.environ.get('XLA_FLAGS'))\n"
+    "print('KEPT', len(os.listdir(folder)) if folder else None)\n"
+    "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
+    "m.compile(loss='mse')\nm.fit(np.zeros((4, 3)), np.zeros((4, 2)), verbose=0)\n"
+)
+
+
+def test_runs_of_one_script_under_jax_compile_quickly_and_share_what_they_compiled(tmp_path: Path) -> None:
+    """A run cut to one batch compiles at LLVM's level 0; what the first run of a script compiled is kept where
+    the next run of that script (the patched one) finds it."""
+    first, second = _captures_under_jax(tmp_path, _REPORTS_COMPILING, 2)
+    assert "FLAGS --xla_backend_optimization_level=0\n" in first
+    assert "KEPT 0\n" in first
+    kept = int(second.split("KEPT ")[1].split()[0])
+    assert kept > 0, second
+
+
+def test_an_xla_level_the_user_set_is_kept(tmp_path: Path) -> None:
+    (out,) = _captures_under_jax(tmp_path, _REPORTS_COMPILING, 1, xla_flags="--xla_backend_optimization_level=3")
+    assert "FLAGS --xla_backend_optimization_level=3\n" in out

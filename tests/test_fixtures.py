@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -80,14 +81,16 @@ def _run_in_process(path: Path) -> Any:
     hooks = Hooks(str(path), source.splitlines())
     recorder = Recorder(hooks.captured)
     hooks.on_call = recorder
-    cwd = os.getcwd()
+    cwd, argv = os.getcwd(), sys.argv
     os.chdir(path.parent)
+    sys.argv = [str(path)]  # as ``python script.py`` (and the child) runs it: argparse must not read pytest's
     try:
         # The script may die where its model fails to connect: that is the case looked at.
         with hooks, contextlib.suppress(Exception):
             exec(compile(source, str(path), "exec"), {"__name__": "__main__", "__file__": str(path)})
     finally:
         os.chdir(cwd)
+        sys.argv = argv
     return hooks.captured, recorder
 
 

@@ -29,7 +29,7 @@ from kerasfix.capture.hooks import Captured, Hooks, char_col, tensorflow_on_dema
 from kerasfix.capture.sites import TRAINING, Recorder, Site
 from kerasfix.diagnosis import examine
 from kerasfix.faults.base import Context
-from kerasfix.faults.data import usage_error
+from kerasfix.faults.data import InputShapeDetail, detect_input_shape, usage_error
 from kerasfix.fix import Fix
 from kerasfix.losses import loss_info
 from kerasfix.plan import plan, unverified_fixes
@@ -110,27 +110,49 @@ def _origin_of(node: ast.expr, lines: list[str], path: str) -> Origin:
                   end_line, char_col(lines[end_line - 1], node.end_col_offset or 0))
 
 
-def _held_features(source: str, path: str, namespace: dict[str, Any],
-                   per_sample: tuple[int | None, ...]) -> list[tuple[np.ndarray, Origin]]:
-    """The arrays the script holds that its data calls pass as features, each with per-sample shape
-    ``per_sample``, and where (source order, the first ``fit`` first).
+def _held_arrays(source: str, path: str, namespace: dict[str, Any], *,
+                 elements: bool = False) -> list[tuple[np.ndarray, Origin]]:
+    """The arrays the script holds that its data calls pass as features, and where (the training calls first,
+    each kind in source order); with ``elements``, also each array of a list of inputs (``fit([img, meta], y)``).
 
     For a Functional model that failed to connect: the script died before any of these calls, so what they
     would pass is read from the source and looked up by name (``x`` or ``x[:n]``) among what it had made.
     """
+    def named(arg: ast.expr | None) -> np.ndarray | None:
+        if isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Slice):
+            arg = arg.value  # some rows of the array: the same per-sample shape
+        value = namespace.get(arg.id) if isinstance(arg, ast.Name) else None
+        return value if isinstance(value, np.ndarray) else None
+
     lines = source.splitlines()
     found: list[tuple[bool, np.ndarray, Origin]] = []
     for node in sorted(_method_calls(source, DATA_METHODS), key=lambda n: (n.lineno, n.col_offset)):
         arg = next((k.value for k in node.keywords if k.arg == "x"), node.args[0] if node.args else None)
-        if isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Slice):
-            arg = arg.value  # some rows of the array: the same per-sample shape
-        value = namespace.get(arg.id) if isinstance(arg, ast.Name) else None
-        if isinstance(value, np.ndarray) and value.ndim == len(per_sample) + 1 and \
-                all(d is None or d == v for d, v in zip(per_sample, value.shape[1:], strict=True)):
-            method = cast(ast.Attribute, node.func).attr  # _method_calls gives attribute calls only
-            found.append((method not in TRAINING, value, _origin_of(node, lines, path)))
+        given = arg.elts if elements and isinstance(arg, (ast.List, ast.Tuple)) else [arg]
+        method = cast(ast.Attribute, node.func).attr  # _method_calls gives attribute calls only
+        for value in (named(a) for a in given):
+            if value is not None:
+                found.append((method not in TRAINING, value, _origin_of(node, lines, path)))
     found.sort(key=lambda t: t[0])  # stable: the training calls first, each kind in source order
     return [(value, origin) for _, value, origin in found]
+
+
+def _held_features(source: str, path: str, namespace: dict[str, Any],
+                   per_sample: tuple[int | None, ...]) -> list[tuple[np.ndarray, Origin]]:
+    """The features the script holds for its data calls (``_held_arrays``) whose samples have shape ``per_sample``."""
+    return [(value, origin) for value, origin in _held_arrays(source, path, namespace)
+            if value.ndim == len(per_sample) + 1
+            and all(d is None or d == v for d, v in zip(per_sample, value.shape[1:], strict=True))]
+
+
+def _held_one_axis_short(source: str, path: str, namespace: dict[str, Any],
+                         declared: tuple[int | None, ...]) -> list[tuple[np.ndarray, Origin]]:
+    """The features the script holds for its data calls (also one input of several) whose samples have the
+    shape declared without its first axis: ``keras.Input(shape=x.shape)``, a number of samples declared as an
+    axis of each (``x``'s own, or that of the whole set ``x`` was split from). Exact matches first."""
+    found = [(value, origin) for value, origin in _held_arrays(source, path, namespace, elements=True)
+             if value.ndim == len(declared) > 1 and tuple(value.shape[1:]) == declared[1:]]
+    return sorted(found, key=lambda t: tuple(t[0].shape) != declared)
 
 
 #: Exceptions that mean the script wanted the network (``keras.datasets.*.load_data()``, ``urlopen``, ``get_file``).
@@ -413,7 +435,7 @@ def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseExceptio
     from_input = isinstance(producer, keras.layers.InputLayer)
     specs = tuple(spec_of(t) for t in tensors)
     # The part of the graph that the failing call saw: the consumer, and the layers above it.
-    rows, above = _graph_above(tensors)
+    rows, above, reached = _graph_above(tensors)
     copies = copies_of([*above, layer])
     rows = tuple(replace(row, layer=layer_ref(op, copies)) for row, op in zip(rows, above, strict=True))
     failure = Failure(
@@ -438,6 +460,10 @@ def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseExceptio
         with contextlib.suppress(SampleError):  # data that cannot be sampled: model-side candidates only
             ctx = replace(ctx, sample=take_sample(x), x_shape=tuple(int(d) for d in x.shape))
             calls, others = Calls(fit=first), tuple(origin for _, origin in held[1:])
+    else:
+        declared = _batch_axis_declared(reached, layer, copies, ctx, source, path, namespace)
+        if declared is not None:
+            finding, ctx, calls = declared
     fixes = [_also(f, lambda _part: others) for f in unverified_fixes(finding, ctx, calls)]
     diag = Diagnosis((finding,), (), failing_layer=layer.name)
     return {
@@ -446,31 +472,56 @@ def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseExceptio
     }
 
 
-def _graph_above(tensors: list[Any], limit: int = 200) -> tuple[tuple[LayerTrace, ...], list[Any]]:
-    """The layers that made ``tensors`` (walking their Keras history up to the inputs), as trace rows."""
+def _batch_axis_declared(inputs: list[Any], layer: Any, copies: dict[int, tuple[int, int]], ctx: Context, source: str,
+                         path: str, namespace: dict[str, Any]) -> tuple[Finding, Context, Calls] | None:
+    """The ``keras.Input`` above the failing layer declared with the number of samples as an axis of each
+    sample (``shape=x.shape``, ``x`` or a split of it then given to ``fit``): that declaration, not the layer
+    where the model broke, is the fault."""
+    for inp in inputs:
+        declared = tuple(inp.batch_shape[1:])
+        for x, first in _held_one_axis_short(source, path, namespace, declared):
+            structure = Structure("functional", (entry_for(layer, copies),), declared, input_ref=layer_ref(inp))
+            try:
+                sized = replace(ctx, structure=structure, sample=take_sample(x), full_rows=len(x), whole_set=True,
+                                x_shape=tuple(int(d) for d in x.shape), data_shape=tuple(int(d) for d in x.shape[1:]))
+            except SampleError:
+                continue
+            found = [f for f in detect_input_shape(sized, ()) if isinstance(f.detail, InputShapeDetail)]
+            if found:
+                return found[0], sized, Calls(fit=first)
+    return None
+
+
+def _graph_above(tensors: list[Any], limit: int = 200) -> tuple[tuple[LayerTrace, ...], list[Any], list[Any]]:
+    """The layers that made ``tensors`` (walking their Keras history up to the inputs), as trace rows, those
+    layers, and the ``InputLayer``s the walk reached."""
     import keras
 
     rows: dict[str, LayerTrace] = {}
     layers: list[Any] = []
+    inputs: dict[str, Any] = {}
     todo = list(tensors)
     while todo and len(rows) < limit:
         history = getattr(todo.pop(), "_keras_history", None)
         if history is None:
             continue
         op, node_index = history[0], history[1]
-        if op.name in rows or isinstance(op, keras.layers.InputLayer):
+        if isinstance(op, keras.layers.InputLayer):
+            inputs.setdefault(op.name, op)
+            continue
+        if op.name in rows:
             continue
         nodes = getattr(op, "_inbound_nodes", [])
         if node_index >= len(nodes):
             continue
         node = nodes[node_index]
-        inputs = list(node.input_tensors)
-        producers = tuple(t._keras_history[0].name for t in inputs if getattr(t, "_keras_history", None))
-        rows[op.name] = LayerTrace(layer_ref(op), tuple(spec_of(t) for t in inputs),
+        given = list(node.input_tensors)
+        producers = tuple(t._keras_history[0].name for t in given if getattr(t, "_keras_history", None))
+        rows[op.name] = LayerTrace(layer_ref(op), tuple(spec_of(t) for t in given),
                                    tuple(spec_of(t) for t in node.outputs), producers, None, is_custom(type(op)))
         layers.append(op)
-        todo.extend(inputs)
-    return tuple(reversed(list(rows.values()))), list(reversed(layers))
+        todo.extend(node.input_tensors)
+    return tuple(reversed(list(rows.values()))), list(reversed(layers)), list(inputs.values())
 
 
 def run_plain(payload: dict[str, Any]) -> dict[str, Any]:
