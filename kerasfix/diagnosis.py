@@ -248,7 +248,8 @@ def _loss_error(loss: LossInfo, y: Any, out: np.ndarray) -> str | None:
         yv = np.asarray(y)
         if yv.dtype.kind == "b":
             yv = yv.astype("float32")
-        compiled_or_eager(lambda: np.asarray(_jax_jit(fn)(yv, out)), lambda: np.asarray(fn(yv, out)))
+        compiled_or_eager(lambda: np.asarray(_jax_jit(fn)(yv, out)),
+                          lambda: keras.ops.convert_to_numpy(fn(yv, out)))
     except Exception as exc:  # any loss failure is a finding, never our crash
         return clean_message(exc)
     return None

@@ -41,8 +41,19 @@ def clean_message(exc: BaseException) -> str:
     return out
 
 
+def _dim(d: Any) -> int | None:
+    """An axis's size; None when unknown (None, or a backend's symbolic size: JAX traces a subclassed
+    model's ``call`` with one for the batch axis, and ``int()`` of it raises)."""
+    if d is None:
+        return None
+    try:
+        return int(d)
+    except Exception:
+        return None
+
+
 def spec_of(tensor: Any) -> TensorSpec:
-    shape = tuple(None if d is None else int(d) for d in tensor.shape)
+    shape = tuple(_dim(d) for d in tensor.shape)
     return TensorSpec(shape, str(getattr(tensor, "dtype", "float32")).replace("<dtype: '", "").rstrip("'>"))
 
 
@@ -316,6 +327,8 @@ def forward(structure: Structure, w: Walk, x: Any) -> tuple[Any, Any, Failure | 
         failure = Failure(index, ref, producer, (), type(exc).__name__, msg, bool(entry and is_custom(entry.cls)), "forward",
                           layers=tuple(e.ref for e in structure.layers))
         return model, None, failure
+    # numpy, as every backend gives it: torch's tensors refuse np.asarray while they track gradients
+    out = keras.tree.map_structure(keras.ops.convert_to_numpy, out)
     if isinstance(out, (list, tuple, dict)):
         return model, out, None
     return model, np.asarray(out), None

@@ -27,11 +27,13 @@ pytest.importorskip("jax", reason="JAX is not installed; pip install 'jax[cpu]' 
 from kerasfix.pipeline import Options, process  # noqa: E402
 from kerasfix.types import to_jsonable  # noqa: E402
 
-#: One fixture per family that behaves differently across backends: a crash in the symbolic walk (rank), a silent
+#: One fixture per family that behaves differently across backends: a crash in the symbolic walk (rank; a
+#: subclassed model, which JAX traces with a symbolic batch size), a silent
 #: fault found on the traced output (units), a data fault (string labels), a loss fault, a predict-only script and
 #: a correct script (no false alarm).
 REPRESENTATIVE = [
     "rank_mismatch/cnn_no_flatten.py",
+    "rank_mismatch/subclassed_no_flatten.py",
     "units_mismatch/seed_5_classes.py",
     "dtype_mismatch/string_labels.py",
     "loss_label_mismatch/cce_int_labels.py",

@@ -143,7 +143,8 @@ class _SeedOnImport(importlib.abc.MetaPathFinder):
             run_module(module)
             value = seed()
             if value is not None:
-                module.random.set_seed(value)
+                with contextlib.suppress(Exception):  # the script's import must not fail for our seeding
+                    module.random.set_seed(value)
 
         loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
