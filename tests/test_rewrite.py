@@ -905,6 +905,39 @@ def test_channel_axis_reaches_each_array_once_train_test_and_validation() -> Non
     )
 
 
+def test_an_array_made_from_one_already_reshaped_is_not_reshaped_again() -> None:
+    """``x_val`` and ``x_test`` cut from ``x`` after its axis was moved have it moved already (twice would scramble
+    them); ``x_new``, cut from ``x`` before the statement after which it is moved, still gets its own."""
+    assert_rewrite(
+        """\
+        import numpy as np
+        x, y = load()
+        x_new = x[::2]
+        x, y = x[1:], y[1:]
+        x_val, y_val = x[:16], y[:16]
+        x_test = np.concatenate([x[-8:], x[:2]])
+        model.fit(x, y, validation_data=(x_val, y_val))
+        model.evaluate(x_test, y[-10:])
+        model.predict(x_new)
+        """,
+        """\
+        import numpy as np
+        x, y = load()
+        x_new = x[::2]
+        x_new = np.moveaxis(x_new, 1, -1)
+        x, y = x[1:], y[1:]
+        x = np.moveaxis(x, 1, -1)
+        x_val, y_val = x[:16], y[:16]
+        x_test = np.concatenate([x[-8:], x[:2]])
+        model.fit(x, y, validation_data=(x_val, y_val))
+        model.evaluate(x_test, y[-10:])
+        model.predict(x_new)
+        """,
+        lambda s: [ReshapeData("x", "channels_last", origin(s, "model.fit"),
+                               also=(origin(s, "model.evaluate"), origin(s, "model.predict")))],
+    )
+
+
 def test_channel_axis_at_the_call_for_data_not_made_in_the_block() -> None:
     assert_rewrite(
         """\

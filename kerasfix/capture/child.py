@@ -29,7 +29,13 @@ from kerasfix.capture.hooks import Captured, Hooks, char_col, tensorflow_on_dema
 from kerasfix.capture.sites import TRAINING, Recorder, Site
 from kerasfix.diagnosis import examine
 from kerasfix.faults.base import Context
-from kerasfix.faults.data import InputShapeDetail, detect_input_shape, usage_error
+from kerasfix.faults.data import (
+    DataShapeDetail,
+    InputShapeDetail,
+    detect_data_shape,
+    detect_input_shape,
+    usage_error,
+)
 from kerasfix.fix import Fix
 from kerasfix.losses import loss_info
 from kerasfix.plan import plan, unverified_fixes
@@ -460,6 +466,9 @@ def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseExceptio
         with contextlib.suppress(SampleError):  # data that cannot be sampled: model-side candidates only
             ctx = replace(ctx, sample=take_sample(x), x_shape=tuple(int(d) for d in x.shape))
             calls, others = Calls(fit=first), tuple(origin for _, origin in held[1:])
+            layout = _channels_first_data(ctx, x, first)
+            if layout is not None:
+                finding, ctx = layout
     else:
         declared = _batch_axis_declared(reached, layer, copies, ctx, source, path, namespace)
         if declared is not None:
@@ -470,6 +479,16 @@ def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseExceptio
         "status": "ok", "method": None, "diagnosis": to_jsonable(diag), "fixes": to_jsonable(fixes),
         "rejected": [], "trains": None, "loss": None, "verify_by_rerun": True,
     }
+
+
+def _channels_first_data(ctx: Context, x: np.ndarray, first: Origin) -> tuple[Finding, Context] | None:
+    """Images given channels first to a model that reads them channels last, where the first image layer fails
+    (its kernel wider than the 1 or 3 "pixels" it sees): the data's layout, not the layer, is the fault, and
+    ``padding="same"`` would only hide it."""
+    sized = replace(ctx, data_shape=tuple(int(d) for d in x.shape[1:]), full_rows=len(x), whole_set=True, call=first)
+    found = [f for f in detect_data_shape(sized, ())
+             if isinstance(f.detail, DataShapeDetail) and f.detail.cause == "channels_first"]
+    return (found[0], sized) if found else None
 
 
 def _batch_axis_declared(inputs: list[Any], layer: Any, copies: dict[int, tuple[int, int]], ctx: Context, source: str,

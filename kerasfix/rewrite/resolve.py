@@ -619,14 +619,15 @@ class _Planner:
             return
         named, wrap = self._data_template(edit)
         rows = _commutes_with_rows(edit)
-        done = self._data_at(edit.call, edit.which, named, wrap, rows=rows)
+        changed: list[tuple[str, cst.BaseStatement]] = []  # each array changed where it was made, so far
+        done = self._data_at(edit.call, edit.which, named, wrap, rows=rows, changed=changed)
         for origin in edit.also:
-            done = self._data_at(origin, edit.which, named, wrap, rows=rows, done=done) or done
+            done = self._data_at(origin, edit.which, named, wrap, rows=rows, done=done, changed=changed) or done
         if isinstance(edit, ReshapeData) and edit.which == "x" and edit.how in _PER_SAMPLE:
             # The validation features reach the same model: without the same axes they fail, or lean on
             # Keras adding the axis where the training data has it written out.
             for at in (edit.call, *edit.also):
-                done = self._validation_at(at, named, wrap, done) or done
+                done = self._validation_at(at, named, wrap, done, changed) or done
 
     def _shared_encoder(self, edit: EncodeLabels) -> None:
         """One ``LabelEncoder`` fitted on the labels of the first call and reused for the others'
@@ -649,23 +650,26 @@ class _Planner:
     def _data_at(
         self, origin: Origin | None, which: str, named: Named, wrap: Template, *, prelude: str | None = None,
         done: tuple[str, cst.BaseStatement] | None = None, rows: bool = False,
+        changed: list[tuple[str, cst.BaseStatement]] | None = None,
     ) -> tuple[str, cst.BaseStatement] | None:
         """Change the data one call passes: after the statement that last assigns it (a name), else at the call.
 
         ``prelude`` is a statement that must come first (the shared encoder);
         ``done`` is (name, statement) already changed for an earlier call: the
         same variable from the same assignment is not changed twice. Returns
-        what this call changed, in that form.
+        what this call changed, in that form. ``changed`` collects every array changed where it was made:
+        an array made from one of them afterwards (``x_val = x[:16]``) has the change already.
         """
         call = self.index.call_at(origin, "the fit()/predict() call", DATA_METHODS)
         method = callee_name(call.func) or "fit"
         arg = _data_argument(call, which)
         if arg is None:
             raise RewriteError(f"The {method}() call does not pass {which} as an argument kerasfix can change.")
-        return self._data_of(call, arg.value, named, wrap, prelude=prelude, done=done, rows=rows)
+        return self._data_of(call, arg.value, named, wrap, prelude=prelude, done=done, rows=rows, changed=changed)
 
     def _validation_at(self, origin: Origin | None, named: Named, wrap: Template,
-                       done: tuple[str, cst.BaseStatement] | None) -> tuple[str, cst.BaseStatement] | None:
+                       done: tuple[str, cst.BaseStatement] | None,
+                       changed: list[tuple[str, cst.BaseStatement]]) -> tuple[str, cst.BaseStatement] | None:
         """The features of a ``fit``'s ``validation_data=(x, y)`` changed like its ``x`` (nothing else given)."""
         call = self.index.call_at(origin, "the fit()/predict() call", DATA_METHODS)
         given = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "validation_data"),
@@ -673,11 +677,12 @@ class _Planner:
         if not isinstance(given, (cst.Tuple, cst.List)) or not given.elements \
                 or isinstance(given.elements[0], cst.StarredElement):
             return None  # a dataset, or a name for the pair: what it holds is not at the call to change
-        return self._data_of(call, given.elements[0].value, named, wrap, done=done, rows=True)
+        return self._data_of(call, given.elements[0].value, named, wrap, done=done, rows=True, changed=changed)
 
     def _data_of(
         self, call: cst.Call, expr: cst.BaseExpression, named: Named, wrap: Template, *, prelude: str | None = None,
         done: tuple[str, cst.BaseStatement] | None = None, rows: bool = False,
+        changed: list[tuple[str, cst.BaseStatement]] | None = None,
     ) -> tuple[str, cst.BaseStatement] | None:
         """``_data_at`` for the expression ``expr`` the data ``call`` passes."""
         method = callee_name(call.func) or "fit"
@@ -693,10 +698,14 @@ class _Planner:
                 block, statement, position = anchor
                 if done is not None and done == (expr.value, statement):
                     return done  # the same labels, already changed where they were made
+                if changed is not None and _made_from_changed(block, statement, position, changed):
+                    return expr.value, statement
                 text = f"{expr.value} = {code_of(wrap(cst.Name(expr.value)))}\n"
                 new = cst.parse_statement(text)
+                if changed is not None:
+                    changed.append((expr.value, statement))
                 if self._chain_has(block, position, expr.value, new):
-                    return expr.value, statement
+                    return expr.value, statement  # written already (a second run of the same fix)
                 for line in ([prelude] if prelude else []) + [text]:
                     self._statement(block, statement, True, line, named.imports)
                 return expr.value, statement
@@ -784,6 +793,29 @@ class _Planner:
             if same_code(statement, new):
                 return True
         return False
+
+
+def _made_from_changed(block: Block, statement: cst.BaseStatement, position: int,
+                       changed: list[tuple[str, cst.BaseStatement]]) -> bool:
+    """Whether ``statement`` (at ``position`` in ``block``) makes its array from one changed earlier in the same
+    block (``x_val, y_val = x[:16], y[:16]`` after ``x = np.moveaxis(x, 1, -1)``): it has the change already."""
+    body = list(block.body)
+    earlier = {name for name, at in changed
+               if any(s is at for s in body[:position])}
+    if not earlier:
+        return False
+    read: set[str] = set()
+
+    class Reads(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            node.value.visit(Names())
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            read.add(node.value)
+
+    statement.visit(Reads())
+    return bool(read & earlier)
 
 
 def _class_defs(module: cst.Module) -> list[cst.ClassDef]:
