@@ -314,7 +314,10 @@ def forward(structure: Structure, w: Walk, x: Any) -> tuple[Any, Any, Failure | 
     if structure.batch_size is not None:
         x = _rows_exactly(x, structure.batch_size)
     try:
-        out = compiled_or_eager(lambda: model.predict_on_batch(x), lambda: model(x, training=False))
+        if model is structure.model:  # the user's own model: not even a predict function is added to it
+            out = model(x, training=False)
+        else:
+            out = compiled_or_eager(lambda: model.predict_on_batch(x), lambda: model(x, training=False))
     except Exception as exc:
         msg = clean_message(exc)
         m = _LAYER_NAME.search(msg) or re.search(r"calling (\w+)\.call", str(exc))
