@@ -938,6 +938,31 @@ def test_an_array_made_from_one_already_reshaped_is_not_reshaped_again() -> None
     )
 
 
+def test_an_array_cut_after_its_source_was_assigned_again_is_reshaped() -> None:
+    """``x`` is assigned anew after the array that was reshaped: a cut of the new ``x`` has not been changed."""
+    assert_rewrite(
+        """\
+        import numpy as np
+        x, y = load()
+        model.fit(x, y)
+        x = load_more()
+        x_test = x[:8]
+        model.evaluate(x_test, y[:8])
+        """,
+        """\
+        import numpy as np
+        x, y = load()
+        x = np.moveaxis(x, 1, -1)
+        model.fit(x, y)
+        x = load_more()
+        x_test = x[:8]
+        x_test = np.moveaxis(x_test, 1, -1)
+        model.evaluate(x_test, y[:8])
+        """,
+        lambda s: [ReshapeData("x", "channels_last", origin(s, "model.fit"), also=(origin(s, "model.evaluate"),))],
+    )
+
+
 def test_channel_axis_at_the_call_for_data_not_made_in_the_block() -> None:
     assert_rewrite(
         """\

@@ -145,7 +145,7 @@ class _Planner:
         #: wants another value there is written at its call instead.
         self._defined: dict[cst.CSTNode, LiteralValue] = {}
         #: Each array a per-sample data edit reshapes, by name: the block and the statement it is reshaped after.
-        self._reshaped: list[tuple[str, Block, cst.BaseStatement]] = []
+        self._reshaped: list[Change] = []
 
     def note_reshape(self, edit: ReshapeData) -> None:
         """Where ``edit`` will reshape named arrays, found before any edit is planned: the declared shape's
@@ -172,21 +172,8 @@ class _Planner:
                     self._reshaped.append((expr.value, anchor[0], anchor[1]))
 
     def _reads_reshaped(self, name: cst.Name) -> bool:
-        """Whether this read of an array sees it reshaped: it comes later in the block the reshape is written
-        in, and nothing in between assigns the name again."""
-        found = self.index.statement_of(name)
-        if found is None:
-            return False
-        block, statement = found
-        body = list(block.body)
-        for array, where, anchor in self._reshaped:
-            if array != name.value or where is not block:
-                continue
-            start = next(k for k, s in enumerate(body) if s is anchor)
-            end = next(k for k, s in enumerate(body) if s is statement)
-            if start < end and not any(binds(s, array) for s in body[start + 1:end]):
-                return True
-        return False
+        """Whether this read of an array sees it reshaped by a per-sample data edit."""
+        return _sees_change(self.index, name, self._reshaped)
 
     def add(self, edit: Edit) -> None:
         if isinstance(edit, InsertLayer):
@@ -619,7 +606,7 @@ class _Planner:
             return
         named, wrap = self._data_template(edit)
         rows = _commutes_with_rows(edit)
-        changed: list[tuple[str, cst.BaseStatement]] = []  # each array changed where it was made, so far
+        changed: list[Change] = []  # each array changed where it was made, so far
         done = self._data_at(edit.call, edit.which, named, wrap, rows=rows, changed=changed)
         for origin in edit.also:
             done = self._data_at(origin, edit.which, named, wrap, rows=rows, done=done, changed=changed) or done
@@ -650,7 +637,7 @@ class _Planner:
     def _data_at(
         self, origin: Origin | None, which: str, named: Named, wrap: Template, *, prelude: str | None = None,
         done: tuple[str, cst.BaseStatement] | None = None, rows: bool = False,
-        changed: list[tuple[str, cst.BaseStatement]] | None = None,
+        changed: list[Change] | None = None,
     ) -> tuple[str, cst.BaseStatement] | None:
         """Change the data one call passes: after the statement that last assigns it (a name), else at the call.
 
@@ -669,7 +656,7 @@ class _Planner:
 
     def _validation_at(self, origin: Origin | None, named: Named, wrap: Template,
                        done: tuple[str, cst.BaseStatement] | None,
-                       changed: list[tuple[str, cst.BaseStatement]]) -> tuple[str, cst.BaseStatement] | None:
+                       changed: list[Change]) -> tuple[str, cst.BaseStatement] | None:
         """The features of a ``fit``'s ``validation_data=(x, y)`` changed like its ``x`` (nothing else given)."""
         call = self.index.call_at(origin, "the fit()/predict() call", DATA_METHODS)
         given = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "validation_data"),
@@ -682,7 +669,7 @@ class _Planner:
     def _data_of(
         self, call: cst.Call, expr: cst.BaseExpression, named: Named, wrap: Template, *, prelude: str | None = None,
         done: tuple[str, cst.BaseStatement] | None = None, rows: bool = False,
-        changed: list[tuple[str, cst.BaseStatement]] | None = None,
+        changed: list[Change] | None = None,
     ) -> tuple[str, cst.BaseStatement] | None:
         """``_data_at`` for the expression ``expr`` the data ``call`` passes."""
         method = callee_name(call.func) or "fit"
@@ -698,12 +685,12 @@ class _Planner:
                 block, statement, position = anchor
                 if done is not None and done == (expr.value, statement):
                     return done  # the same labels, already changed where they were made
-                if changed is not None and _made_from_changed(block, statement, position, changed):
+                if changed is not None and _made_from_changed(self.index, statement, changed):
                     return expr.value, statement
                 text = f"{expr.value} = {code_of(wrap(cst.Name(expr.value)))}\n"
                 new = cst.parse_statement(text)
                 if changed is not None:
-                    changed.append((expr.value, statement))
+                    changed.append((expr.value, block, statement))
                 if self._chain_has(block, position, expr.value, new):
                     return expr.value, statement  # written already (a second run of the same fix)
                 for line in ([prelude] if prelude else []) + [text]:
@@ -795,27 +782,43 @@ class _Planner:
         return False
 
 
-def _made_from_changed(block: Block, statement: cst.BaseStatement, position: int,
-                       changed: list[tuple[str, cst.BaseStatement]]) -> bool:
-    """Whether ``statement`` (at ``position`` in ``block``) makes its array from one changed earlier in the same
-    block (``x_val, y_val = x[:16], y[:16]`` after ``x = np.moveaxis(x, 1, -1)``): it has the change already."""
-    body = list(block.body)
-    earlier = {name for name, at in changed
-               if any(s is at for s in body[:position])}
-    if not earlier:
-        return False
-    read: set[str] = set()
+#: An array a data edit changes: its name, and the block and statement after which it is changed.
+Change = tuple[str, Block, cst.BaseStatement]
 
-    class Reads(cst.CSTVisitor):
+
+def _sees_change(index: SourceIndex, name: cst.Name, changes: list[Change]) -> bool:
+    """Whether this read of an array sees it changed: it comes later in the block the change is written in,
+    and nothing in between assigns the name again."""
+    found = index.statement_of(name)
+    if found is None:
+        return False
+    block, statement = found
+    body = list(block.body)
+    for array, where, anchor in changes:
+        if array != name.value or where is not block:
+            continue
+        start = next(k for k, s in enumerate(body) if s is anchor)
+        end = next(k for k, s in enumerate(body) if s is statement)
+        if start < end and not any(binds(s, array) for s in body[start + 1:end]):
+            return True
+    return False
+
+
+def _made_from_changed(index: SourceIndex, statement: cst.BaseStatement, changed: list[Change]) -> bool:
+    """Whether ``statement`` makes its array from one the same edit changed before it (``x_val, y_val =
+    x[:16], y[:16]`` after ``x = np.moveaxis(x, 1, -1)``): it has the change already."""
+    reads: list[cst.Name] = []
+
+    class Values(cst.CSTVisitor):
         def visit_Assign(self, node: cst.Assign) -> None:
             node.value.visit(Names())
 
     class Names(cst.CSTVisitor):
         def visit_Name(self, node: cst.Name) -> None:
-            read.add(node.value)
+            reads.append(node)
 
-    statement.visit(Reads())
-    return bool(read & earlier)
+    statement.visit(Values())
+    return any(_sees_change(index, name, changed) for name in reads)
 
 
 def _class_defs(module: cst.Module) -> list[cst.ClassDef]:
