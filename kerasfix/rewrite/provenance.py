@@ -384,22 +384,24 @@ def shape_source(index: SourceIndex, expr: cst.BaseExpression) -> cst.Name | Non
         if _is_shape_less_batch(node):
             base = _whole_shape_of(cast(cst.Subscript, node).value)
             return base if isinstance(base, cst.Name) else None
-        if not isinstance(node, cst.Name):
+        back = _one_step_back(index, node) if isinstance(node, cst.Name) else None
+        if back is None:
             return None
-        assignment = _assignment(index, node)
-        if assignment is None:
-            return None
-        if isinstance(assignment.node, cst.Param):
-            reaching = _reaching(index, assignment.node)
-            if reaching is None:
-                return None
-            node = reaching[0]
-            continue
-        value = _plain_value(index, assignment)
-        if value is None:
-            return None
-        node = value
+        node = back[0]
     return None
+
+
+def _one_step_back(index: SourceIndex, name: cst.Name) -> tuple[cst.BaseExpression, bool] | None:
+    """What ``name`` holds, one step back: the value of its one plain assignment, or what reaches it as a
+    parameter (its one caller's argument, else its default; True then); None when that cannot be told."""
+    assignment = _assignment(index, name)
+    if assignment is None:
+        return None
+    if isinstance(assignment.node, cst.Param):
+        reaching = _reaching(index, assignment.node)
+        return (reaching[0], True) if reaching is not None else None
+    value = _plain_value(index, assignment)
+    return (value, False) if value is not None else None
 
 
 def _whole_shape_of(expr: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -715,16 +717,13 @@ def _dict_literal(index: SourceIndex, name: cst.Name, depth: int) -> tuple[str, 
     the one caller of the function ``name`` is a parameter of (``build(CONFIG)``)."""
     if depth > _MAX_DEPTH:
         return None
-    assignment = _assignment(index, name)
-    if assignment is None:
+    back = _one_step_back(index, name)
+    if back is None:
         return None
-    if isinstance(assignment.node, cst.Param):
-        reaching = _reaching(index, assignment.node)
-        passed = reaching[0] if reaching is not None else None
-        if isinstance(passed, cst.Name):
-            return _dict_literal(index, passed, depth + 1)
-        return None  # a dict literal written in the call: no name to speak of it by
-    value = _plain_value(index, assignment)
+    value, parameter = back
+    if parameter:
+        # A dict literal written in the call has no name to speak of it by.
+        return _dict_literal(index, value, depth + 1) if isinstance(value, cst.Name) else None
     return (name.value, value) if isinstance(value, cst.Dict) else None
 
 
