@@ -481,11 +481,18 @@ def _construction_failure(call_failure: tuple[Any, tuple[Any, ...], BaseExceptio
     }
 
 
+def _with_data(ctx: Context, x: np.ndarray, **more: Any) -> Context:
+    """``ctx`` with the features ``x`` the script holds for its data calls: sampled, and a whole data set (never
+    one sample without its batch axis). Raises ``SampleError`` for data that cannot be sampled."""
+    return replace(ctx, sample=take_sample(x), x_shape=tuple(int(d) for d in x.shape),
+                   data_shape=tuple(int(d) for d in x.shape[1:]), full_rows=len(x), whole_set=True, **more)
+
+
 def _channels_first_data(ctx: Context, x: np.ndarray, first: Origin) -> tuple[Finding, Context] | None:
     """Images given channels first to a model that reads them channels last, where the first image layer fails
     (its kernel wider than the 1 or 3 "pixels" it sees): the data's layout, not the layer, is the fault, and
     ``padding="same"`` would only hide it."""
-    sized = replace(ctx, data_shape=tuple(int(d) for d in x.shape[1:]), full_rows=len(x), whole_set=True, call=first)
+    sized = _with_data(ctx, x, call=first)
     found = [f for f in detect_data_shape(sized, ())
              if isinstance(f.detail, DataShapeDetail) and f.detail.cause == "channels_first"]
     return (found[0], sized) if found else None
@@ -501,8 +508,7 @@ def _batch_axis_declared(inputs: list[Any], layer: Any, copies: dict[int, tuple[
         for x, first in _held_one_axis_short(source, path, namespace, declared):
             structure = Structure("functional", (entry_for(layer, copies),), declared, input_ref=layer_ref(inp))
             try:
-                sized = replace(ctx, structure=structure, sample=take_sample(x), full_rows=len(x), whole_set=True,
-                                x_shape=tuple(int(d) for d in x.shape), data_shape=tuple(int(d) for d in x.shape[1:]))
+                sized = _with_data(ctx, x, structure=structure)
             except SampleError:
                 continue
             found = [f for f in detect_input_shape(sized, ()) if isinstance(f.detail, InputShapeDetail)]
