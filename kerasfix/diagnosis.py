@@ -256,10 +256,10 @@ def _loss_error(loss: LossInfo, y: Any, out: np.ndarray) -> str | None:
 
 
 def _jax_jit(fn: Any) -> Any:
-    """``jax.jit(fn)``; imported only when called, under the JAX backend."""
-    import jax
+    """``fn`` compiled quickly; imported only when called, under the JAX backend."""
+    from kerasfix.jax_compile import quick_jit
 
-    return jax.jit(fn)
+    return quick_jit(fn)
 
 
 def diagnose(model: Any, x: Any, y: Any = None, *, loss: Any = None) -> Diagnosis:

@@ -193,15 +193,21 @@ def train_step(problem: Problem) -> float | str:
         model = build_model(s, shape)
         loss = problem.loss if problem.loss is not None else "mean_squared_error"
         # One step: TensorFlow runs it fastest eagerly; JAX and torch compile every op run eagerly, once each.
-        eager = keras.backend.backend() == "tensorflow"
-        model.compile(optimizer=keras.optimizers.get(problem.optimizer), loss=loss, run_eagerly=eager)
+        backend = keras.backend.backend()
+        model.compile(optimizer=keras.optimizers.get(problem.optimizer), loss=loss,
+                      run_eagerly=backend == "tensorflow")
         x, y = problem.sample.x, problem.sample.y
         rows = s.batch_size or problem.sample.rows
         if isinstance(x, np.ndarray):
             x = np.resize(x[:rows], (rows, *x.shape[1:]))
         if isinstance(y, np.ndarray):
             y = np.resize(y[:rows], (rows, *y.shape[1:]))
-        value = model.train_on_batch(x, y)
+        if backend == "jax":
+            from kerasfix.jax_compile import training_step_loss
+
+            value = training_step_loss(model, x, y)
+        else:
+            value = model.train_on_batch(x, y)
     except Exception as exc:  # the candidate does not train: unverified, never our crash
         return f"the training step fails: {type(exc).__name__}: {clean_message(exc)}"
     value = float(np.asarray(value if not isinstance(value, list) else value[0]))

@@ -317,7 +317,7 @@ def forward(structure: Structure, w: Walk, x: Any) -> tuple[Any, Any, Failure | 
         if model is structure.model:  # the user's own model: not even a predict function is added to it
             out = model(x, training=False)
         else:
-            out = compiled_or_eager(lambda: model.predict_on_batch(x), lambda: model(x, training=False))
+            out = compiled_or_eager(lambda: _jax_predict(model, x), lambda: model(x, training=False))
     except Exception as exc:
         msg = clean_message(exc)
         m = _LAYER_NAME.search(msg) or re.search(r"calling (\w+)\.call", str(exc))
@@ -335,6 +335,12 @@ def forward(structure: Structure, w: Walk, x: Any) -> tuple[Any, Any, Failure | 
     if isinstance(out, (list, tuple, dict)):
         return model, out, None
     return model, np.asarray(out), None
+
+
+def _jax_predict(model: Any, x: Any) -> Any:
+    from kerasfix.jax_compile import predict
+
+    return predict(model, x)
 
 
 def compiled_or_eager(compiled: Callable[[], Any], eager: Callable[[], Any]) -> Any:

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from conftest import FIXTURES
 
@@ -175,3 +176,94 @@ def test_runs_of_one_script_under_jax_compile_quickly_and_share_what_they_compil
 def test_an_xla_level_the_user_set_is_kept(tmp_path: Path) -> None:
     (out,) = _captures_under_jax(tmp_path, _REPORTS_COMPILING, 1, xla_flags="--xla_backend_optimization_level=3")
     assert "FLAGS --xla_backend_optimization_level=3\n" in out
+
+
+_STEP_PARITY = '''
+import json
+import numpy as np
+import keras
+from keras import layers
+from kerasfix.jax_compile import training_step_loss
+
+class IntCounter(layers.Layer):
+    """A trainable integer weight: JAX cannot differentiate it, so the training step fails (the forward pass runs)."""
+    def build(self, shape):
+        self.count = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=True)
+    def call(self, x):
+        return x + keras.ops.cast(self.count, x.dtype)
+
+rng = np.random.default_rng(0)
+img, seq = rng.random((12, 16, 16, 3)).astype("float32"), rng.random((12, 10, 4)).astype("float32")
+cases = {
+    "cnn, batch norm, dropout": (lambda: [keras.Input((16, 16, 3)), layers.Conv2D(4, 3, activation="relu"),
+                                          layers.BatchNormalization(), layers.Flatten(), layers.Dropout(0.5),
+                                          layers.Dense(5, activation="softmax")],
+                                 img, rng.integers(0, 5, 12), "sparse_categorical_crossentropy"),
+    "lstm, l2": (lambda: [keras.Input((10, 4)), layers.LSTM(8, kernel_regularizer="l2"), layers.Dense(1)],
+                 seq, rng.random((12, 1)).astype("float32"), "mse"),
+    "integer weight": (lambda: [keras.Input((3,)), IntCounter(), layers.Dense(1)],
+                       rng.random((12, 3)).astype("float32"), rng.random((12, 1)).astype("float32"), "mse"),
+}
+out = {}
+for name, (make, x, y, loss) in cases.items():
+    got = []
+    for way in ("train_on_batch", "traced"):
+        keras.utils.set_random_seed(7)  # the same weights and the same dropout mask in both
+        model = keras.Sequential(make())
+        model.compile(optimizer="adam", loss=loss)
+        try:
+            value = model.train_on_batch(x, y) if way == "train_on_batch" else training_step_loss(model, x, y)
+            got.append(float(np.asarray(value)))
+        except Exception as exc:
+            got.append(type(exc).__name__)
+    out[name] = got
+print("RESULT " + json.dumps(out))
+'''
+
+
+def test_a_jax_training_step_traced_gives_train_on_batchs_loss_and_failures(tmp_path: Path) -> None:
+    """Under JAX the planner's training step is traced whole and only its forward pass and loss are compiled
+    (``kerasfix.jax_compile.training_step_loss``): the loss must be the one ``train_on_batch`` returns (dropout,
+    batch statistics and a regularizer included) and a step that cannot be traced must fail as it does."""
+    env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+    proc = subprocess.run([sys.executable, "-c", _STEP_PARITY], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))[7:])
+    for name in ("cnn, batch norm, dropout", "lstm, l2"):
+        real, traced = result[name]
+        assert isinstance(real, float) and isinstance(traced, float), (name, real, traced)
+        assert traced == pytest.approx(real, rel=1e-4), name
+    real, traced = result["integer weight"]
+    assert isinstance(real, str) and traced == real, result["integer weight"]
+
+
+def test_suggest_fixes_under_jax_verifies_what_tensorflow_verifies(tmp_path: Path) -> None:
+    """The in-code door under JAX: the same fix, verified, with a finite loss after it."""
+    from kerasfix import suggest_fixes
+
+    code = ("import json, numpy as np, keras\nfrom keras import layers\nfrom kerasfix import suggest_fixes\n"
+            "rng = np.random.default_rng(0)\n"
+            "m = keras.Sequential([keras.Input((16, 16, 3)), layers.Conv2D(4, 3), layers.MaxPooling2D(),\n"
+            "                      layers.Dense(10, activation='softmax')])\n"
+            "m.compile('adam', 'sparse_categorical_crossentropy')\n"
+            "x, y = rng.random((24, 16, 16, 3)).astype('float32'), rng.integers(0, 10, 24)\n"
+            "fixes = suggest_fixes(m, x, y)\n"
+            "print('RESULT ' + json.dumps([[f.summary.split(' between')[0], f.verified, f.loss_after] for f in fixes]))\n")
+    env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    under_jax = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))[7:])
+
+    import keras
+    from keras import layers
+
+    rng = np.random.default_rng(0)
+    m = keras.Sequential([keras.Input((16, 16, 3)), layers.Conv2D(4, 3), layers.MaxPooling2D(),
+                          layers.Dense(10, activation="softmax")])
+    m.compile("adam", "sparse_categorical_crossentropy")
+    x, y = rng.random((24, 16, 16, 3)).astype("float32"), rng.integers(0, 10, 24)
+    under_tf = [[f.summary.split(" between")[0], f.verified] for f in suggest_fixes(m, x, y)]
+    assert [row[:2] for row in under_jax] == under_tf
+    assert under_jax[0][1] is True and isinstance(under_jax[0][2], float) and np.isfinite(under_jax[0][2])
