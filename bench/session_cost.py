@@ -88,9 +88,10 @@ def child(target: str, rows: int, out: str) -> None:
 
     import kerasfix
     from kerasfix import session
+    from kerasfix.session.watch import _FitChecker
 
     result: dict[str, Any] = {"target": target}
-    real = session._FitChecker.before_fit
+    real = _FitChecker.before_fit
 
     def timed(self: Any, model: Any, args: Any, kwargs: Any, frame: Any) -> Any:
         start, cpu = time.perf_counter(), time.process_time()
@@ -99,7 +100,7 @@ def child(target: str, rows: int, out: str) -> None:
         result["first_cpu_ms"] = (time.process_time() - cpu) * 1000
         raise _Stop(model, args, kwargs, self)
 
-    session._FitChecker.before_fit = timed  # type: ignore[method-assign]
+    _FitChecker.before_fit = timed  # type: ignore[method-assign]
     sink = open(os.devnull, "w")  # noqa: SIM115 - the script's own output and kerasfix's panel
     saved = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = sink
@@ -132,7 +133,7 @@ def child(target: str, rows: int, out: str) -> None:
         Path(out).write_text(json.dumps(result), encoding="utf-8")
         return
     model, args, kwargs, checker = stopped.args
-    session._FitChecker.before_fit = real  # type: ignore[method-assign]
+    _FitChecker.before_fit = real  # type: ignore[method-assign]
     check = next(iter(checker._cache.get(model, {}).values()), None)
     given = checker.hooks.fit_signature.bind(model, *args, **kwargs).arguments
     x, y = given.get("x"), given.get("y")

@@ -18,6 +18,8 @@ from keras import layers
 
 import kerasfix.diagnosis
 from kerasfix import session
+from kerasfix.session import handlers
+from kerasfix.session.locate import _entries, _from_call_site
 
 RNG = np.random.default_rng(0)
 
@@ -115,6 +117,22 @@ def test_excepthook_prints_the_traceback_then_the_failing_connection_and_the_fix
     assert sys.excepthook is sys.__excepthook__
 
 
+def test_the_explanation_printed_is_the_packages_last(
+    fit_error: tuple[ValueError, keras.Model, np.ndarray, np.ndarray],
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    exc = fit_error[0]
+    monkeypatch.setattr(session, "last", None)
+    monkeypatch.setattr(sys, "excepthook", sys.__excepthook__)
+    session.install()
+    _call_hook(exc)
+    capsys.readouterr()
+    from kerasfix.session import last  # as the explanation tells the user to
+
+    assert last is not None and last is session.last and last.exception is exc
+    assert not hasattr(handlers, "last")  # kept on the package, where the user imports it from
+
+
 def test_tensorflow_runtime_errors_are_explained_too() -> None:
     import tensorflow as tf
 
@@ -210,7 +228,7 @@ def test_model_and_data_are_found_in_the_fit_frame_itself(
     finally:
         if was:
             keras.config.enable_traceback_filtering()
-    fit = next(e for e in session._entries(exc.__traceback__) if e.tb_frame.f_code.co_name == "fit")
+    fit = next(e for e in _entries(exc.__traceback__) if e.tb_frame.f_code.co_name == "fit")
     found = session.find_model_and_data(fit)
     assert found is not None and found.model is model and found.x is x and found.y is y and found.call == "fit"
 
@@ -221,7 +239,7 @@ def test_model_and_data_are_found_at_the_call_site_as_a_last_resort(
     exc, model, x, y = fit_error
     user = exc.__traceback__
     assert user is not None and user.tb_frame.f_code.co_name == "_fit_error"
-    found = session._from_call_site(user, (keras.Model,))
+    found = _from_call_site(user, (keras.Model,))
     assert found is not None and found.model is model and found.x is x and found.y is y
 
 
@@ -329,7 +347,7 @@ def test_install_under_ipython_registers_a_handler_that_shows_the_traceback_then
 def test_ipython_handler_survives_kerasfix_failing(
     fit_error: tuple[ValueError, keras.Model, np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(session, "explain", lambda exc: 1 / 0)
+    monkeypatch.setattr(handlers, "explain", lambda exc: 1 / 0)  # where the handler looks it up
     shell = FakeShell()
     session.load_ipython_extension(shell)
     exc = fit_error[0]
@@ -341,7 +359,7 @@ def test_extension_adds_tensorflow_errors_once_tensorflow_is_imported(monkeypatc
     import tensorflow as tf
 
     shell = FakeShell()
-    monkeypatch.setattr(session, "_exception_types", lambda: (ValueError, TypeError))
+    monkeypatch.setattr(handlers, "_exception_types", lambda: (ValueError, TypeError))
     session.load_ipython_extension(shell)
     session.load_ipython_extension(shell)  # loading twice registers once
     assert [r[0] for r in shell.registered] == [(ValueError, TypeError)]

@@ -402,6 +402,26 @@ def test_training_is_the_same_with_and_without_the_check() -> None:
     assert all(np.array_equal(a, b) for a, b in zip(plain, checked, strict=True))
 
 
+def test_the_panel_shown_and_the_check_explained_are_the_packages_last_check(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from kerasfix.session import watch
+
+    monkeypatch.setattr(session, "last_check", None)
+    kerasfix.install()
+    model = _model(10)
+    model.fit(X, IDS, epochs=1, verbose=0)
+    assert PANEL in capsys.readouterr().err
+    from kerasfix.session import last_check  # as the panel tells the user to
+
+    assert last_check is not None and last_check is session.last_check
+    assert [str(f.kind) for f in last_check.findings] == ["units_mismatch"]
+    assert last_check.fix.apply(model).output_shape == (None, 5)
+    assert not hasattr(watch, "last_check")  # kept on the package, where the user reads it from
+    check = kerasfix.explain(_model(10), X, IDS)
+    assert session.last_check is check and check is not last_check
+
+
 def test_validation_data_that_would_fail_after_the_first_epoch_is_said_before_training(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
