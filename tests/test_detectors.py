@@ -16,7 +16,8 @@ from kerasfix.labels import analyze_labels
 from kerasfix.losses import loss_info
 from kerasfix.sample import Sample
 from kerasfix.structure import Structure
-from kerasfix.types import Finding, LayerRef, Severity
+from kerasfix.trace import Trace
+from kerasfix.types import Finding, LayerRef, Severity, TensorSpec
 
 OUT = LayerRef("out", "Dense")
 
@@ -24,9 +25,12 @@ OUT = LayerRef("out", "Dense")
 def judge(y: np.ndarray, loss: object, units: int, activation: str | None, *, loss_error: str | None = None,
           metrics: tuple[str, ...] = ()) -> list[Finding]:
     """Run the model-stage and late detectors of the labels family on one head."""
+    # The head's output: one vector of ``units`` values per sample.
+    trace = Trace((), None, TensorSpec((None, units), "float32"), None)
     ctx = Context(
         Structure("sequential", (), None), Sample(None, y, len(y)), loss_info(loss), analyze_labels(y),
         output_layer=OUT, output_activation=activation, units=units, y=y, loss_error=loss_error, metrics=metrics,
+        trace=trace,
     )
     found: list[Finding] = []
     for stage in (Stage.MODEL, Stage.LATE):
@@ -49,6 +53,7 @@ ONE_TO_THREE = IDS3 + 1
 PRICES = np.linspace(50.0, 500.0, 12)
 AGES = np.arange(18, 90, 3)
 UNIT = np.linspace(-2.0, 3.0, 10)
+DAY = np.linspace(0.0, 1.0, 10 * 24).reshape(10, 24)  # 24 hourly targets per sample
 
 VALID = [
     ("ids + sparse CE + softmax", IDS3, "sparse_categorical_crossentropy", 3, "softmax"),
@@ -60,6 +65,8 @@ VALID = [
     ("regression + MSE + linear", np.linspace(0, 1, 8), "mse", 1, "linear"),
     ("bounded regression: sigmoid on targets in [0, 1]", np.linspace(0, 1, 8), "mse", 1, "sigmoid"),
     ("prices + MSE + linear", np.linspace(50, 500, 8), "mse", 1, "linear"),
+    ("prices as a column + MSE + one unit", np.linspace(50, 500, 8)[:, None], "mse", 1, "linear"),
+    ("24 targets + MSE + 24 units", DAY, "mse", 24, "linear"),
     ("multi-label + BCE + sigmoid, accuracy", MULTI, "binary_crossentropy", 3, "sigmoid", ("accuracy",)),
     ("ids + sparse CE + sparse accuracy", IDS3, "sparse_categorical_crossentropy", 3, "softmax",
      ("sparse_categorical_accuracy",)),
@@ -107,6 +114,12 @@ INVALID = [
      [(Kind.OUTPUT_RANGE, "bounded_regression", Severity.WARNING)]),
     ("softmax on one unit, continuous targets", UNIT, "mse", 1, "softmax",
      [(Kind.OUTPUT_RANGE, "bounded_regression", Severity.WARNING)]),
+    ("one unit for 24 targets: MSE broadcasts", DAY, "mse", 1, "linear",
+     [(Kind.UNITS_MISMATCH, "targets", Severity.WARNING)]),
+    ("32 units for one target: MAE broadcasts", PRICES, "mae", 32, "relu",
+     [(Kind.UNITS_MISMATCH, "targets", Severity.WARNING)]),
+    ("3 units for 24 targets: the loss fails", DAY, "mse", 3, "linear",
+     [(Kind.UNITS_MISMATCH, "targets", Severity.ERROR)]),
     ("softmax over multi-label targets", MULTI, "mse", 3, "softmax",
      [(Kind.OUTPUT_RANGE, "softmax_multilabel", Severity.WARNING)]),
     ("categorical_accuracy on integer ids", IDS3, "sparse_categorical_crossentropy", 3, "softmax",

@@ -221,7 +221,7 @@ LOSS_LABEL = Entry(
 # units_mismatch
 
 
-UnitsCause = Literal["one_hot_width", "one_indexed", "negative_ids", "not_from_zero", "fewer", "more"]
+UnitsCause = Literal["one_hot_width", "one_indexed", "negative_ids", "not_from_zero", "fewer", "more", "targets"]
 
 
 @dataclass(frozen=True)
@@ -252,6 +252,16 @@ def detect_units(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
         return [_label_finding(ctx, Kind.UNITS_MISMATCH, message, UnitsDetail(cause, units, needed), expected,
                                actual, severity, at)]
 
+    targets = _targets_per_sample(ctx)
+    classes = any(f.kind is Kind.LOSS_LABEL_MISMATCH for f in found)  # the loss is what is wrong: it is a classifier
+    if loss.is_regression and targets is not None and targets != units and not classes:
+        # Keras's regression losses broadcast (N, 1) against (N, k) and (N, m) against (N,) without a word.
+        silent = units == 1 or targets == 1
+        return add("targets", targets,
+                   f"{name} predicts {units} value{'s' if units > 1 else ''} per sample but each sample has "
+                   f"{targets} target{'s' if targets > 1 else ''} ({_shape(ctx.y)})"
+                   + (f": {loss.name} broadcasts one against the other and trains on nonsense" if silent else ""),
+                   f"{targets} output unit{'s' if targets > 1 else ''}", f"{units} units", WARNING if silent else ERROR)
     if sets_units is not None and sets_units.cls.__name__ in _FEATURE_ENDS and loss.is_cross_entropy:
         n = labels.width if enc in ("one_hot", "multilabel") else labels.n_classes
         if n and n != units:
@@ -292,6 +302,18 @@ def detect_units(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     return []
 
 
+def _targets_per_sample(ctx: Context) -> int | None:
+    """How many values each sample's target has, when the output is one vector per sample: ``(N,)`` and
+    ``(N, 1)`` have one, ``(N, k)`` has k; None for anything else."""
+    trace, labels = ctx.trace, ctx.labels
+    if trace is None or trace.output is None or trace.output.rank != 2 or labels is None:
+        return None
+    shape = labels.sample_shape
+    if len(shape) > 1:
+        return None
+    return shape[0] if shape else 1
+
+
 #: Layers that end a feature extractor: a model ending in one has no output layer of its own.
 _FEATURE_ENDS = frozenset({"Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
                            "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D"})
@@ -324,6 +346,8 @@ def units_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit,
     head = _missing_head(out_entry, ctx)
     if head is not None:
         return [(AppendLayer(out_entry.ref, head),)]
+    if isinstance(f.detail, UnitsDetail) and f.detail.cause == "targets" and f.detail.needed:
+        return [(_set(out_entry, "units", f.detail.needed),)]
     if isinstance(f.detail, UnitsDetail) and f.detail.cause == "one_indexed" and labels.width:
         # The labels carry a class no sample has: drop it on the label side (the units were right).
         return [(ReshapeData("y", "drop_first_column", calls.fit),), (_set(out_entry, "units", labels.width),)]
