@@ -114,8 +114,9 @@ def examine(problem: Problem) -> Examination:
         # Its layers in the order call() used them: the last one makes the output.
         by_name = {e.name: e for e in structure.layers}
         called = tuple(dict.fromkeys(by_name[r.layer.name] for r in trace.rows if r.layer.name in by_name))
+        uncalled = tuple(e for e in structure.layers if e not in called)
         structure = traced = replace(structure, layers=called)
-        ctx = replace(ctx, structure=structure)
+        ctx = replace(ctx, structure=structure, uncalled=uncalled)
     names = [e.cls.__name__ for e in traced.layers]
     out = None
     if trace.failure is not None:

@@ -427,3 +427,46 @@ def test_keras_applications_come_back_clean(name: str, size: int) -> None:
     x = RNG.random((10, *model.input_shape[1:])).astype("float32")
     diag = diagnose(model, x, classes(10, 10), loss="sparse_categorical_crossentropy")
     assert diag.ok, str(diag.findings)
+
+
+class _ForgotHead(keras.Model):
+    """A regression model whose ``call`` ends at the hidden layer: ``self.out`` is made and never applied."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden = layers.Dense(16, activation="relu")
+        self.out = layers.Dense(1)
+
+    def call(self, x):  # type: ignore[no-untyped-def]
+        return self.hidden(x)
+
+
+def test_a_subclassed_models_head_that_call_never_applies_is_named_not_hidden() -> None:
+    """16 values per sample against one target: the loss broadcasts. The fault is the head call() skips, so
+    the finding names it, and no fix resizes the hidden layer to make the shapes agree."""
+    from kerasfix import suggest_fixes
+    from kerasfix.faults.labels import UnitsDetail
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 6)).astype("float32"), rng.random((32, 1)).astype("float32")
+    model = _ForgotHead()
+    model.compile(optimizer="adam", loss="mse")
+    d = diagnose(model, x, y)
+    (f,) = d.findings
+    assert isinstance(f.detail, UnitsDetail) and f.detail.cause == "head_not_called"
+    assert f.severity is Severity.WARNING and "call() never applies it" in f.message
+    assert not any(getattr(e, "name", None) == "units" for fix in suggest_fixes(model, x, y) for e in fix.edits)
+
+
+@pytest.mark.parametrize("units, targets, silent", [(1, 24, True), (3, 2, False)])
+def test_regression_outputs_are_judged_against_the_targets_per_sample(units: int, targets: int, silent: bool) -> None:
+    from kerasfix import suggest_fixes
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 8)).astype("float32"), rng.random((32, targets)).astype("float32")
+    model = keras.Sequential([keras.Input((8,)), layers.Dense(16, activation="relu"), layers.Dense(units)])
+    model.compile(optimizer="adam", loss="mse")
+    (f,) = diagnose(model, x, y).findings
+    assert f.kind.value == "units_mismatch" and f.severity is (Severity.WARNING if silent else Severity.ERROR)
+    fix = suggest_fixes(model, x, y)[0]
+    assert fix.verified and [(e.name, e.value) for e in fix.edits] == [("units", targets)]

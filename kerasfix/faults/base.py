@@ -56,6 +56,8 @@ class Context:
     metrics: tuple[str, ...] = ()
     #: One output of several (its own labels and loss): the compile loss is not this head's alone.
     head_of_many: bool = False
+    #: A subclassed model's layers that ``call`` never used (the structure holds only those it did).
+    uncalled: tuple[LayerEntry, ...] = ()
 
     def describe(self, name: str | None, here: Origin | None) -> str:
         """The layer called ``name`` (a producer, known by name) in the user's words; the data (``input``) as is."""

@@ -221,7 +221,7 @@ LOSS_LABEL = Entry(
 # units_mismatch
 
 
-UnitsCause = Literal["one_hot_width", "one_indexed", "negative_ids", "not_from_zero", "fewer", "more", "targets"]
+UnitsCause = Literal["one_hot_width", "one_indexed", "negative_ids", "not_from_zero", "fewer", "more", "targets", "head_not_called"]
 
 
 @dataclass(frozen=True)
@@ -257,6 +257,16 @@ def detect_units(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     if loss.is_regression and targets is not None and targets != units and not classes:
         # Keras's regression losses broadcast (N, 1) against (N, k) and (N, m) against (N,) without a word.
         silent = units == 1 or targets == 1
+        head = next((e for e in ctx.uncalled if e.cls.__name__ == "Dense" and e.get("units") == targets), None)
+        if head is not None:
+            # The model's own output layer exists and is right: call() never applies it. Resizing the layer
+            # that ends the model instead would hide that (a fix in call's code is the user's to write).
+            return add("head_not_called", targets,
+                       f"{head.ref.describe(head.ref.origin)} is made but call() never applies it: the model ends at "
+                       f"{name}, {units} value{'s' if units > 1 else ''} per sample for {targets} target"
+                       f"{'s' if targets > 1 else ''} ({_shape(ctx.y)})",
+                       f"the output of {head.ref.describe(head.ref.origin)}", f"{units} units from {name}",
+                       WARNING if silent else ERROR)
         return add("targets", targets,
                    f"{name} predicts {units} value{'s' if units > 1 else ''} per sample but each sample has "
                    f"{targets} target{'s' if targets > 1 else ''} ({_shape(ctx.y)})"
@@ -346,6 +356,8 @@ def units_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit,
     head = _missing_head(out_entry, ctx)
     if head is not None:
         return [(AppendLayer(out_entry.ref, head),)]
+    if isinstance(f.detail, UnitsDetail) and f.detail.cause == "head_not_called":
+        return []
     if isinstance(f.detail, UnitsDetail) and f.detail.cause == "targets" and f.detail.needed:
         return [(_set(out_entry, "units", f.detail.needed),)]
     if isinstance(f.detail, UnitsDetail) and f.detail.cause == "one_indexed" and labels.width:
