@@ -257,15 +257,15 @@ def detect_units(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     if loss.is_regression and targets is not None and targets != units and not classes:
         # Keras's regression losses broadcast (N, 1) against (N, k) and (N, m) against (N,) without a word.
         silent = units == 1 or targets == 1
-        head = next((e for e in ctx.uncalled if e.cls.__name__ == "Dense" and e.get("units") == targets), None)
-        if head is not None:
+        skipped = next((e for e in ctx.uncalled if e.cls.__name__ == "Dense" and e.get("units") == targets), None)
+        if skipped is not None:
             # The model's own output layer exists and is right: call() never applies it. Resizing the layer
             # that ends the model instead would hide that (a fix in call's code is the user's to write).
             return add("head_not_called", targets,
-                       f"{head.ref.describe(head.ref.origin)} is made but call() never applies it: the model ends at "
+                       f"{skipped.ref.describe(skipped.ref.origin)} is made but call() never applies it: the model ends at "
                        f"{name}, {units} value{'s' if units > 1 else ''} per sample for {targets} target"
                        f"{'s' if targets > 1 else ''} ({_shape(ctx.y)})",
-                       f"the output of {head.ref.describe(head.ref.origin)}", f"{units} units from {name}",
+                       f"the output of {skipped.ref.describe(skipped.ref.origin)}", f"{units} units from {name}",
                        WARNING if silent else ERROR)
         return add("targets", targets,
                    f"{name} predicts {units} value{'s' if units > 1 else ''} per sample but each sample has "
