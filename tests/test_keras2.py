@@ -905,6 +905,37 @@ CASES: dict[str, tuple[str, list[tuple[str, str]], str | None]] = {
         e = tf.concat([t1, t2], axis=-1)
         """,
     ),
+    # ``logits`` is a Keras tensor in build() and predict()'s numpy in main(): only the first is symbolic; and
+    # ``h = tf.nn.relu(h)`` reads the h of the line before.
+    "tf_op_on_keras_tensor_scoped_by_function": (
+        """
+        import tensorflow as tf
+        from tensorflow import keras
+        def build():
+            inputs = keras.Input((4,))
+            h = keras.layers.Dense(8)(inputs)
+            h = tf.nn.relu(h)
+            logits = keras.layers.Dense(3)(h)
+            return keras.Model(inputs, tf.nn.softmax(logits))
+        def main(model, x):
+            logits = model.predict(x)
+            return tf.nn.softmax(logits).numpy()
+        """,
+        [("tf_op_on_keras_tensor", "review"), ("tf_op_on_keras_tensor", "review")],
+        """
+        import tensorflow as tf
+        from tensorflow import keras
+        def build():
+            inputs = keras.Input((4,))
+            h = keras.layers.Dense(8)(inputs)
+            h = keras.ops.relu(h)
+            logits = keras.layers.Dense(3)(h)
+            return keras.Model(inputs, keras.ops.softmax(logits))
+        def main(model, x):
+            logits = model.predict(x)
+            return tf.nn.softmax(logits).numpy()
+        """,
+    ),
     "tf_op_on_keras_tensor_merge_layers": (
         """
         import tensorflow as tf

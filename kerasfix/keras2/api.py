@@ -697,12 +697,36 @@ def _makes_keras_tensor(src: Source, value: cst.BaseExpression, known: set[str])
 
 def _is_keras_tensor(src: Source, expr: cst.BaseExpression, known: set[str]) -> bool:
     if isinstance(expr, cst.Name):
-        return expr.value in known
+        return expr.value in known and _reaches_as_keras_tensor(src, expr, known)
     if isinstance(expr, (cst.List, cst.Tuple)):
         return any(_is_keras_tensor(src, e.value, known) for e in expr.elements)
     if isinstance(expr, cst.Attribute) and expr.attr.value in ("output", "input"):
         return src.receiver(expr.value) is Receiver.KERAS
     return _makes_keras_tensor(src, expr, known)
+
+
+def _function_of(src: Source, node: cst.CSTNode) -> cst.FunctionDef | None:
+    parent = src.parent(node)
+    while parent is not None and not isinstance(parent, cst.FunctionDef):
+        parent = src.parent(parent)
+    return parent
+
+
+def _reaches_as_keras_tensor(src: Source, name: cst.Name, known: set[str]) -> bool:
+    """Whether the assignment of ``name`` that reaches this use made a Keras tensor: the last one before it in
+    the same function. ``logits = Dense(…)(x)`` in ``build_model`` says nothing of ``logits = model.predict(…)``
+    in ``main``. A name assigned only elsewhere (a parameter, a global) is judged by all its assignments."""
+    here, at = _function_of(src, name), src.start(name)
+    around = set()  # the statement the use is in: ``x = tf.nn.relu(x)`` reads the x of the line before
+    node: cst.CSTNode | None = name
+    while node is not None:
+        around.add(id(node))
+        node = src.parent(node)
+    local = [v for v in src.assignments.get(name.value, []) if _function_of(src, v) is here]
+    before = [v for v in local if src.start(v) < at and id(v) not in around]
+    if not before:
+        return True
+    return _makes_keras_tensor(src, max(before, key=lambda v: src.start(v)), known)
 
 
 def _functions(src: Source, call: cst.Call) -> Iterator[Found]:
