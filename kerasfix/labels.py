@@ -30,6 +30,8 @@ class LabelInfo:
     complete: bool
     #: One-hot labels whose first column is never 1: class ids from 1 encoded with ``to_categorical(ids)``.
     unused_first: bool = False
+    #: Continuous targets that take exactly two values (0/1 labels that went through a scaler, say).
+    two_valued: bool = False
 
     @property
     def contiguous_from_zero(self) -> bool:
@@ -114,5 +116,6 @@ def analyze_labels(y: Any, *, complete: bool = True) -> LabelInfo | None:
         n = len(np.unique(arr))
         return LabelInfo("sparse", target, n, lo, hi, sample_shape, str(arr.dtype), complete)
     if target.startswith("continuous"):
-        return LabelInfo("continuous", target, None, lo, hi, sample_shape, str(arr.dtype), complete)
+        two = column and len(np.unique(arr)) == 2
+        return LabelInfo("continuous", target, None, lo, hi, sample_shape, str(arr.dtype), complete, two_valued=two)
     return LabelInfo("unknown", target, None, lo, hi, sample_shape, str(arr.dtype), complete)

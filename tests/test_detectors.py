@@ -53,6 +53,8 @@ ONE_TO_THREE = IDS3 + 1
 PRICES = np.linspace(50.0, 500.0, 12)
 AGES = np.arange(18, 90, 3)
 UNIT = np.linspace(-2.0, 3.0, 10)
+PLUS_MINUS = np.array([-1, 1, 1, -1, 1, -1])
+SCALED_01 = (BINARY - BINARY.mean()) / BINARY.std()  # 0/1 labels that went through a StandardScaler
 DAY = np.linspace(0.0, 1.0, 10 * 24).reshape(10, 24)  # 24 hourly targets per sample
 
 VALID = [
@@ -67,6 +69,7 @@ VALID = [
     ("prices + MSE + linear", np.linspace(50, 500, 8), "mse", 1, "linear"),
     ("prices as a column + MSE + one unit", np.linspace(50, 500, 8)[:, None], "mse", 1, "linear"),
     ("24 targets + MSE + 24 units", DAY, "mse", 24, "linear"),
+    ("soft labels in [0, 1] + BCE + sigmoid", np.linspace(0, 1, 8), "binary_crossentropy", 1, "sigmoid"),
     ("multi-label + BCE + sigmoid, accuracy", MULTI, "binary_crossentropy", 3, "sigmoid", ("accuracy",)),
     ("ids + sparse CE + sparse accuracy", IDS3, "sparse_categorical_crossentropy", 3, "softmax",
      ("sparse_categorical_accuracy",)),
@@ -114,6 +117,14 @@ INVALID = [
      [(Kind.OUTPUT_RANGE, "bounded_regression", Severity.WARNING)]),
     ("softmax on one unit, continuous targets", UNIT, "mse", 1, "softmax",
      [(Kind.OUTPUT_RANGE, "bounded_regression", Severity.WARNING)]),
+    ("sparse CE on one sigmoid unit, binary ids", BINARY, "sparse_categorical_crossentropy", 1, "sigmoid",
+     [(Kind.LOSS_LABEL_MISMATCH, "sparse_on_one_unit", Severity.WARNING)]),
+    ("BCE on labels -1 and 1", PLUS_MINUS, "binary_crossentropy", 1, "sigmoid",
+     [(Kind.LOSS_LABEL_MISMATCH, "bce_two_values_not_01", Severity.WARNING)]),
+    ("BCE on 0/1 labels through a scaler", SCALED_01, "binary_crossentropy", 1, "sigmoid",
+     [(Kind.LOSS_LABEL_MISMATCH, "bce_two_values_not_01", Severity.WARNING)]),
+    ("BCE on amounts", PRICES, "binary_crossentropy", 1, "linear",
+     [(Kind.LOSS_LABEL_MISMATCH, "bce_on_values", Severity.WARNING)]),
     ("one unit for 24 targets: MSE broadcasts", DAY, "mse", 1, "linear",
      [(Kind.UNITS_MISMATCH, "targets", Severity.WARNING)]),
     ("32 units for one target: MAE broadcasts", PRICES, "mae", 32, "relu",

@@ -77,6 +77,7 @@ def _loss(name: str, calls: Calls) -> SetCompileArgument:
 LossCause = Literal[
     "sparse_on_one_hot", "categorical_on_ids", "bce_on_multiclass_one_unit", "bce_on_multiclass",
     "bce_binary_many_units", "bce_on_one_hot", "regression_on_classes", "loss_fails", "categorical_on_one_unit",
+    "sparse_on_one_unit", "bce_two_values_not_01", "bce_on_values",
 ]
 
 
@@ -121,6 +122,26 @@ def detect_loss(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
         return add("categorical_on_ids",
                    "the labels are integer class ids but the loss is categorical_crossentropy, which wants one-hot labels",
                    f"one-hot labels (N, {units})", f"integer labels {_shape(ctx.y)}", sev_crash)
+    if loss.name == SPARSE_CE and enc == "sparse" and n <= 2 and units == 1 and labels.contiguous_from_zero:
+        # One sigmoid unit is the binary model; the loss is the one thing that does not fit it.
+        return add("sparse_on_one_unit",
+                   f"sparse_categorical_crossentropy on one output unit with {labels.describe()}: it reads the unit as "
+                   "the score of class 0 alone, so label 1 is out of range; one unit with binary labels wants "
+                   "binary_crossentropy", "binary_crossentropy", "sparse_categorical_crossentropy", sev_crash)
+    if loss.name == BINARY_CE and labels.min_label is not None and labels.max_label is not None \
+            and (labels.min_label < 0 or labels.max_label > 1):
+        if (enc == "sparse" and n == 2) or labels.two_valued:
+            lo, hi = labels.min_label, labels.max_label
+            return add("bce_two_values_not_01",
+                       f"binary_crossentropy on labels that take the two values {lo:g} and {hi:g}: it reads each "
+                       "label as the probability of the positive class, which must be 0 or 1 (the loss goes "
+                       "negative and the model learns nothing meaningful)", "labels 0 and 1",
+                       f"labels {lo:g} and {hi:g}", WARNING)
+        if enc == "continuous":
+            return add("bce_on_values",
+                       f"binary_crossentropy on continuous targets from {labels.min_label:g} to {labels.max_label:g}: "
+                       "it reads each target as a probability in [0, 1]; these are values to regress",
+                       "a regression loss (mean_squared_error)", "binary_crossentropy", WARNING)
     if loss.name == BINARY_CE and enc == "sparse" and n > 2:
         if units == 1:
             return add("bce_on_multiclass_one_unit",
@@ -168,6 +189,15 @@ def loss_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, 
     if isinstance(f.detail, LossLabelDetail) and f.detail.cause == "categorical_on_one_unit":
         sigmoid = () if act == "sigmoid" else (_set(out_entry, "activation", "sigmoid"),)
         return [(_loss(BINARY_CE, calls), *sigmoid)]
+    cause = f.detail.cause if isinstance(f.detail, LossLabelDetail) else None
+    if cause == "sparse_on_one_unit":
+        two_way = (_set(out_entry, "units", 2), *softmax)
+        return [(_loss(BINARY_CE, calls),), two_way]
+    if cause == "bce_two_values_not_01":
+        return [(EncodeLabels("label_encoder", calls.fit),)]
+    if cause == "bce_on_values":
+        # A head of several has its own loss in a list or dict: not one compile argument to set.
+        return [] if ctx.head_of_many else [(_loss("mean_squared_error", calls),)]
     if name == CATEGORICAL_CE and labels.encoding == "sparse":
         return [(_loss(SPARSE_CE, calls), *_metrics_for("sparse", ctx, calls)), (EncodeLabels("one_hot", calls.fit),)]
     if name == BINARY_CE and labels.encoding == "sparse":
@@ -242,6 +272,8 @@ def detect_units(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     labels, loss = ctx.labels, ctx.loss
     # BCE with one unit on multi-class ids: the loss fix (n softmax units) covers the units too.
     if loss.name == BINARY_CE and units == 1 and any(f.kind is Kind.LOSS_LABEL_MISMATCH for f in found):
+        return []
+    if any(isinstance(f.detail, LossLabelDetail) and f.detail.cause == "sparse_on_one_unit" for f in found):
         return []
     sets_units = ctx.units_entry(ctx.entry(out_layer.name))
     at = sets_units.ref if sets_units is not None else out_layer
