@@ -17,7 +17,7 @@ import numpy as np
 from kerasfix import faults
 from kerasfix.edits import encode_labels
 from kerasfix.faults.base import Context, Stage
-from kerasfix.faults.data import DataShapeDetail, DtypeDetail
+from kerasfix.faults.data import DataShapeDetail, DtypeDetail, EmbeddingRangeDetail
 from kerasfix.kinds import Family, Kind
 from kerasfix.losses import LossInfo, loss_info
 from kerasfix.problem import Problem, problem_for
@@ -90,6 +90,7 @@ def examine(problem: Problem) -> Examination:
     x = sample.x
     data_shape = feature_shape(x)
     ctx = Context(structure, sample, loss, labels, problem.full_rows, data_shape, x_shape=problem.x_shape,
+                  x_range=problem.x_range,
                   label_rows=row_count(problem.y_full), trained_shape=problem.trained_shape,
                   usage_error=problem.usage_error, call=problem.calls.fit, whole_set=problem.whole_set,
                   metrics=problem.metrics)
@@ -121,7 +122,8 @@ def examine(problem: Problem) -> Examination:
     out = None
     if trace.failure is not None:
         found.append(faults.classify_failure(trace.failure, names))
-    elif trace.output is not None and not any(isinstance(f.detail, DataShapeDetail) for f in found):
+    elif trace.output is not None and not any(isinstance(f.detail, (DataShapeDetail, EmbeddingRangeDetail))
+                                              for f in found):  # the forward pass would only fail on it
         xs = _usable_x(x, min(sample.rows, FORWARD_ROWS))
         if xs is not None:
             _model, out, failure = forward(traced, w, xs)

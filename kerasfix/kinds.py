@@ -30,6 +30,7 @@ class Kind(StrEnum):
     DATA_SHAPE_MISMATCH = "data_shape_mismatch"
     WRONG_INPUT_SHAPE = "wrong_input_shape"
     MISSING_INPUT_SHAPE = "missing_input_shape"
+    EMBEDDING_RANGE = "embedding_range"
     CUSTOM_LAYER_ERROR = "custom_layer_error"
     LAYER_ORDER = "layer_order"
     RANK_MISMATCH = "rank_mismatch"

@@ -46,6 +46,9 @@ class Problem:
     #: The metrics ``compile`` was given, by name.
     metrics: tuple[str, ...] = ()
     edits: tuple[Edit, ...] = ()
+    #: The smallest and largest value of the whole features, when they are one numeric array (token ids
+    #: beyond an ``Embedding``'s ``input_dim`` may be in rows the sample does not have).
+    x_range: tuple[float, float] | None = None
 
     @property
     def multi_output(self) -> bool:
@@ -192,7 +195,15 @@ def problem_for(
         labels = iterator_labels(x)
     return Problem(structure, loss, sample, labels, row_count(x),
                    calls or Calls(), optimizer_name(optimizer), usage_error, x_shape, trained_shape, whole_set,
-                   metric_names(metrics))
+                   metric_names(metrics), x_range=_value_range(x))
+
+
+def _value_range(x: Any) -> tuple[float, float] | None:
+    """(min, max) of one numeric array of features; None for anything else (or an empty array)."""
+    if not isinstance(x, np.ndarray) or x.dtype.kind not in "iuf" or x.size == 0:
+        return None
+    low, high = float(np.min(x)), float(np.max(x))
+    return (low, high) if np.isfinite(low) and np.isfinite(high) else None
 
 
 __all__ = ["Problem", "optimizer_name", "problem_for"]

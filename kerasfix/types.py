@@ -357,6 +357,9 @@ class SetLayerArgument:
     #: The layer is made in a loop that makes several: the value holds for all but the last one
     #: (``return_sequences`` on stacked LSTMs), written as an expression over the loop's index.
     except_last: bool = False
+    #: ``value`` is the layer's own value plus this much (``input_dim`` one row short of the ids): where the
+    #: script writes an expression there, the fix adds to it (``len(word_index) + 1``) rather than a number.
+    offset: int | None = None
     kind: Literal["set_layer_argument"] = "set_layer_argument"
 
     def describe(self) -> str:

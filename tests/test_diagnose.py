@@ -470,3 +470,25 @@ def test_regression_outputs_are_judged_against_the_targets_per_sample(units: int
     assert f.kind.value == "units_mismatch" and f.severity is (Severity.WARNING if silent else Severity.ERROR)
     fix = suggest_fixes(model, x, y)[0]
     assert fix.verified and [(e.name, e.value) for e in fix.edits] == [("units", targets)]
+
+
+def test_token_ids_past_the_embedding_are_found_in_the_whole_array_not_only_the_sample() -> None:
+    """Ids 1..40 with 0 for padding, input_dim 40: only the last rows hold id 40, which the sample never
+    sees. A Functional model (the Embedding fed by its Input); the fix is input_dim 41, verified."""
+    from kerasfix import suggest_fixes
+    from kerasfix.faults.data import EmbeddingRangeDetail
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 40, (300, 12))
+    x[-5:, 3] = 40
+    y = rng.integers(0, 2, 300)
+    inputs = keras.Input((12,))
+    h = layers.GlobalAveragePooling1D()(layers.Embedding(40, 8)(inputs))
+    model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(h))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    (f,) = diagnose(model, x, y).findings
+    assert f.kind.value == "embedding_range" and isinstance(f.detail, EmbeddingRangeDetail)
+    assert (f.detail.input_dim, f.detail.high) == (40, 40.0)
+    fix = suggest_fixes(model, x, y)[0]
+    assert fix.verified and [(e.name, e.value) for e in fix.edits] == [("input_dim", 41)]
+    assert diagnose(model, x[:, :] % 40, y).ok  # ids within the table: nothing to say

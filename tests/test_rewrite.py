@@ -1253,3 +1253,18 @@ def test_replaced_class_import_in_a_block() -> None:
             pass
         model = Conv2D(8, 3)
         """)
+
+
+@pytest.mark.parametrize("before, after", [
+    ("layers.Embedding(input_dim=vocab_size, output_dim=32)", "layers.Embedding(input_dim=vocab_size + 1, output_dim=32)"),
+    ("layers.Embedding(len(tok.word_index), 16)", "layers.Embedding(len(tok.word_index) + 1, 16)"),
+    ("layers.Embedding(n if n else m, 16)", "layers.Embedding((n if n else m) + 1, 16)"),
+    ("layers.Embedding(35, 16)", "layers.Embedding(36, 16)"),
+])
+def test_a_count_one_short_is_written_as_the_scripts_expression_plus_one(before: str, after: str) -> None:
+    """``input_dim`` one row short of the ids: the script's own expression gains ``+ 1`` (a bare number over
+    ``vocab_size`` would leave the vocabulary, and the next change to it, unheard); a number stays a number."""
+    assert_rewrite(
+        f"model = keras.Sequential([{before}])\n", f"model = keras.Sequential([{after}])\n",
+        lambda s: [SetLayerArgument(layer(s, "layers.Embedding"), "input_dim", 36, 0, offset=1)],
+    )

@@ -58,6 +58,8 @@ class Context:
     head_of_many: bool = False
     #: A subclassed model's layers that ``call`` never used (the structure holds only those it did).
     uncalled: tuple[LayerEntry, ...] = ()
+    #: The smallest and largest value of the whole features (one numeric array), when known.
+    x_range: tuple[float, float] | None = None
 
     def describe(self, name: str | None, here: Origin | None) -> str:
         """The layer called ``name`` (a producer, known by name) in the user's words; the data (``input``) as is."""

@@ -14,8 +14,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from kerasfix.edits import positional_index
 from kerasfix.faults.base import Context, Detector, Entry, Stage, finding
 from kerasfix.kinds import Family, Kind
+from kerasfix.structure import LayerEntry
 from kerasfix.trace import Failure
 from kerasfix.types import (
     Applicability,
@@ -28,6 +30,7 @@ from kerasfix.types import (
     LayerRef,
     ReshapeData,
     SetInputShape,
+    SetLayerArgument,
     Shape,
     render_shape,
 )
@@ -494,11 +497,108 @@ MISSING_INPUT = Entry(
 )
 
 
-ENTRIES = (DTYPE, DATA_SHAPE, WRONG_INPUT, MISSING_INPUT)
+# ---------------------------------------------------------------------------
+# embedding_range
+
+
+@dataclass(frozen=True)
+class EmbeddingRangeDetail(Detail):
+    """Token ids the ``Embedding`` that reads the input has no row for."""
+
+    input_dim: int | None
+    low: float | None
+    high: float | None
+
+
+def _embeddings_on_input(ctx: Context) -> list[LayerEntry]:
+    """The ``Embedding`` layers the model's input feeds directly (the ones that read the data's ids)."""
+    s = ctx.structure
+    if s.kind == "sequential":
+        return [e for e in s.layers[:1] if e.cls.__name__ == "Embedding"]
+    if s.kind != "functional" or s.model is None:
+        return []
+    inputs = [id(t) for t in s.model.inputs]
+    out = []
+    for e in s.layers:
+        if e.cls.__name__ != "Embedding":
+            continue
+        try:
+            fed = id(e.original.input) in inputs
+        except (AttributeError, ValueError):  # a layer called more than once has no single input
+            fed = False
+        if fed:
+            out.append(e)
+    return out
+
+
+def _out_of_range(entry: LayerEntry, ctx: Context) -> bool:
+    dim, span = entry.get("input_dim"), ctx.x_range
+    return isinstance(dim, int) and span is not None and (span[1] >= dim or span[0] < 0)
+
+
+def detect_embedding_range(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
+    if ctx.x_range is None:
+        return []
+    for entry in _embeddings_on_input(ctx):
+        if _out_of_range(entry, ctx):
+            return [_embedding_finding(entry, ctx.x_range)]
+    return []
+
+
+def _embedding_finding(entry: LayerEntry, span: tuple[float, float] | None) -> Finding:
+    dim = entry.get("input_dim")
+    low, high = span if span is not None else (None, None)
+    name = entry.ref.describe(entry.ref.origin)
+    if low is not None and low < 0:
+        what = f"the token ids include {low:g}; an Embedding's rows are numbered 0..{dim - 1}"
+    elif high is not None:
+        what = (f"{name} has input_dim={dim} (rows for ids 0..{dim - 1}) but the ids go up to {high:g}: "
+                f"it needs input_dim={int(high) + 1} (the vocabulary size plus one when 0 is padding)")
+    else:
+        what = f"{name} gets token ids it has no row for (input_dim={dim})"
+    return finding(Kind.EMBEDDING_RANGE, what, EmbeddingRangeDetail(dim, low, high), layer=entry.name,
+                   producer="input", expected=f"ids 0..{dim - 1}" if dim else None,
+                   actual=f"ids up to {high:g}" if high is not None else None, origin=entry.ref.origin)
+
+
+def embedding_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
+    """``input_dim`` one past the largest id (never fewer rows than the layer has)."""
+    span = ctx.x_range
+    if span is None or span[0] < 0:
+        return []
+    for entry in _embeddings_on_input(ctx):
+        dim = entry.get("input_dim")
+        if f.layer == entry.name and isinstance(dim, int) and span[1] >= dim:
+            value = int(span[1]) + 1
+            return [(SetLayerArgument(entry.ref, "input_dim", value, positional_index(entry.cls, "input_dim"),
+                                      offset=value - dim),)]
+    return []
+
+
+EMBEDDING_RANGE = Entry(
+    Kind.EMBEDDING_RANGE, Family.DATA, EmbeddingRangeDetail,
+    summary="token ids past the Embedding's input_dim (the vocabulary size, without the row for padding)",
+    explanation=(
+        "`Embedding(input_dim, …)` has one row per id 0..input_dim-1. Ids from a tokenizer run 1..len(vocabulary) "
+        "with 0 kept for padding, so `input_dim=len(word_index)` is one row short: TensorFlow on CPU fails at the "
+        "first batch with the largest id (\"indices[…] = 36 is not in [0, 36)\"); on GPU, and under JAX, the "
+        "lookup silently returns zeros or another row. kerasfix reads the ids of the whole array, not the sample."
+    ),
+    before="layers.Embedding(len(word_index), 16)",
+    after="layers.Embedding(len(word_index) + 1, 16)",
+    fix="input_dim one past the largest id in the data (review)",
+    applicability=Applicability.REVIEW,
+    detectors=(Detector(Stage.DATA, detect_embedding_range),),
+    candidates=embedding_candidates,
+)
+
+
+ENTRIES = (DTYPE, DATA_SHAPE, WRONG_INPUT, MISSING_INPUT, EMBEDDING_RANGE)
 
 __all__ = [
     "DataShapeDetail",
     "DtypeDetail",
+    "EmbeddingRangeDetail",
     "ENTRIES",
     "InputShapeDetail",
     "MissingInputDetail",

@@ -46,6 +46,7 @@ from kerasfix.rewrite.render import (
     is_layer_call,
     is_wrapped,
     layer_call,
+    literal_value,
     same_code,
     template,
     unwrap,
@@ -193,6 +194,8 @@ class _Planner:
             call = self._layer(edit.layer)
             code = self._all_but_last(call, edit) if edit.except_last else None
             arg = _argument(call, (edit.name,), edit.position)
+            if code is None and edit.offset and self._offset(arg, edit.offset):
+                return
             if code is None and self._in_user_terms(arg, edit.value, count=edit.name == "units"):
                 return
             self._arg_op(call, partial(set_argument, name=edit.name, value=edit.value, position=edit.position,
@@ -373,6 +376,24 @@ class _Planner:
 
                 self.plan.wraps.setdefault(change.node, []).append(Wrap(swap, change.present))
         self.plan.placed.append(placement)
+        return True
+
+    def _offset(self, arg: cst.Arg | None, offset: int) -> bool:
+        """``expr + offset`` where the argument is an expression of the script's (``vocab_size`` → ``vocab_size
+        + 1``); False for a literal, or none (the caller writes the number)."""
+        if self.literal or arg is None or literal_value(arg.value)[0]:
+            return False
+        if _adds(arg.value, offset):
+            return True  # written so already (the edit made again on its own output)
+        plain = isinstance(arg.value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.BinaryOperation))
+        base = code_of(arg.value) if plain else f"({code_of(arg.value)})"
+        code = f"{base} + {offset}" if offset > 0 else f"{base} - {-offset}"
+        new = cst.parse_expression(code)
+
+        def write(expr: cst.BaseExpression) -> cst.BaseExpression:
+            return cst.parse_expression(code)
+
+        self.plan.wraps.setdefault(arg.value, []).append(Wrap(write, partial(same_code, new)))
         return True
 
     def _arg_op(self, call: cst.Call, change: partial[bool]) -> None:
@@ -995,3 +1016,11 @@ def _first_input(outer: cst.Call) -> cst.BaseExpression | None:
         if arg.keyword is not None and arg.keyword.value == "inputs":
             return arg.value
     return None
+
+
+def _adds(expr: cst.BaseExpression, offset: int) -> bool:
+    """``expr`` is ``something + offset`` (or ``- -offset``): what ``_offset`` writes."""
+    if not isinstance(expr, cst.BinaryOperation) or not isinstance(expr.right, cst.Integer):
+        return False
+    n = int(expr.right.value)
+    return (isinstance(expr.operator, cst.Add) and n == offset) or (isinstance(expr.operator, cst.Subtract) and -n == offset)

@@ -39,7 +39,6 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from kerasfix.session.explanation import Explanation, explain, render
@@ -52,10 +51,8 @@ from kerasfix.session.fitcheck import (
     render_check,
 )
 from kerasfix.session.handlers import (
-    _ExceptHook,
     _install_excepthook,
     _register,
-    _Registration,
     _uninstall_excepthook,
     _unregister,
 )
@@ -63,7 +60,8 @@ from kerasfix.session.locate import FIT_METHODS as FIT_METHODS
 from kerasfix.session.locate import SYNTHETIC_ROWS as SYNTHETIC_ROWS
 from kerasfix.session.locate import Found, Where, find_model_and_data
 from kerasfix.session.shell import _get_ipython
-from kerasfix.session.watch import ENV_MODE, MODES, _FitChecker, _resolve_mode, _start_fit_check, _stop_fit_check
+from kerasfix.session.state import _state
+from kerasfix.session.watch import ENV_MODE, MODES, _resolve_mode, _start_fit_check, _stop_fit_check
 from kerasfix.session.watch import ENV_VERBOSE as ENV_VERBOSE
 
 #: The last explanation printed, for use at the prompt: ``from kerasfix.session import last; last.fix.apply(model)``.
@@ -72,16 +70,6 @@ last: Explanation | None = None
 last_check: FitCheck | None = None
 
 
-@dataclass
-class _State:
-    """Which hooks are the session's own: ``uninstall()`` takes back exactly these."""
-
-    hook: _ExceptHook | None = None
-    shells: dict[int, _Registration] = field(default_factory=dict)
-    checker: _FitChecker | None = None
-
-
-_state = _State()
 
 
 def explain_model(model: Any, x: Any, y: Any = None, *, validation_data: Any = None,

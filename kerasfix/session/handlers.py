@@ -14,19 +14,18 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from kerasfix.session.explanation import explain
+from kerasfix.session.state import _state, remember
 
 ExcHook = Callable[[type[BaseException], BaseException, Any], Any]
 
 
 def _explain_to(stream: TextIO, exc: BaseException) -> None:
     """Print the explanation of ``exc``, if there is one; never raise."""
-    from kerasfix import session  # ``last`` is the package's: the user imports it from there
-
     try:
         expl = explain(exc)
         if expl is None:
             return
-        session.last = expl
+        remember("last", expl)
         print("\n" + str(expl), file=stream)
         stream.flush()
     except (Exception, KeyboardInterrupt):  # kerasfix failing must never hide the user's error
@@ -39,7 +38,6 @@ def _explain_to(stream: TextIO, exc: BaseException) -> None:
 
 class _ExceptHook:
     """Shows the previous hook's traceback, then kerasfix's explanation."""
-
     def __init__(self, previous: ExcHook) -> None:
         self.previous = previous
         self.enabled = True
@@ -52,9 +50,7 @@ class _ExceptHook:
 
 
 def _install_excepthook() -> None:
-    from kerasfix.session import _state
-
-    hook = _state.hook
+    hook: _ExceptHook | None = _state.hook
     if hook is not None and sys.excepthook is hook:
         hook.enabled = True
         return
@@ -63,9 +59,7 @@ def _install_excepthook() -> None:
 
 
 def _uninstall_excepthook() -> None:
-    from kerasfix.session import _state
-
-    hook = _state.hook
+    hook: _ExceptHook | None = _state.hook
     if hook is None:
         return
     hook.enabled = False
@@ -108,8 +102,6 @@ def _ipython_handler(shell: Any, etype: type[BaseException], value: BaseExceptio
 
 
 def _register(shell: Any) -> None:
-    from kerasfix.session import _state
-
     if id(shell) in _state.shells:
         return
     previous_types = tuple(getattr(shell, "custom_exceptions", ()) or ())
@@ -134,8 +126,6 @@ def _register(shell: Any) -> None:
 
 
 def _unregister(shell: Any) -> None:
-    from kerasfix.session import _state
-
     reg = _state.shells.pop(id(shell), None)
     if reg is None:
         return

@@ -34,6 +34,7 @@ from kerasfix.session.fitcheck import (
 )
 from kerasfix.session.keys import _data_key, _labels_key, _model_key, _validation_key
 from kerasfix.session.locate import Where
+from kerasfix.session.state import _state, remember
 from kerasfix.structure import CTOR_ATTR, ORIGIN_ATTR, WRITTEN_ATTR, is_custom
 from kerasfix.types import Origin, Written
 from kerasfix.written import written_call
@@ -226,7 +227,6 @@ class _AfterImport(importlib.abc.MetaPathFinder):
 
 class _FitChecker:
     """The check before ``fit``: settings, the hooks, and what was found and said per model."""
-
     def __init__(self) -> None:
         self.mode = "warn"
         self.verbose = False
@@ -352,8 +352,6 @@ class _FitChecker:
         return check
 
     def _report(self, model: Any, check: FitCheck | None) -> SilentFaultError | None:
-        from kerasfix import session  # ``last_check`` is the package's: the user reads it from there
-
         if check is None:
             return None
         if check.skipped is not None:
@@ -362,7 +360,7 @@ class _FitChecker:
             return None
         if not (check.findings or check.validation):
             return None
-        session.last_check = check
+        remember("last_check", check)
         if self.mode == "raise":
             return SilentFaultError(check)
         findings = tuple(f for f in check.findings if self._first(model, _fault_key(f)))
@@ -390,8 +388,6 @@ def _resolve_mode(mode: str | None) -> str:
 
 
 def _start_fit_check(mode: str | None, verbose: bool | None, budget_ms: float | None) -> None:
-    from kerasfix.session import _state
-
     checker = _state.checker
     if checker is None:
         checker = _state.checker = _FitChecker()
@@ -409,8 +405,6 @@ def _start_fit_check(mode: str | None, verbose: bool | None, budget_ms: float | 
 
 
 def _stop_fit_check() -> None:
-    from kerasfix.session import _state
-
     checker, _state.checker = _state.checker, None
     if checker is not None:
         checker.stop()
