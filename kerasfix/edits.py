@@ -232,6 +232,8 @@ def apply_data_edits(edits: Sequence[Edit], x: Any, y: Any = None) -> tuple[Any,
                 y = np.asarray(y).astype(edit.dtype)
         elif isinstance(edit, EncodeLabels):
             y = encode_labels(y, edit.how)
+        elif isinstance(edit, ReshapeData) and edit.how == "reorder":
+            x = [x[i] for i in edit.order] if isinstance(x, (list, tuple)) else x
         elif isinstance(edit, ReshapeData):
             if edit.which == "x":
                 x = reshape_data(x, edit.how)

@@ -471,7 +471,7 @@ class EncodeLabels:
 #: ``transpose``: (features, samples) → (samples, features); ``column``: (n,) → (n, 1);
 #: ``to_array``: a Python list of samples → one array (a batch); ``channels_last``: (N, C, H, W) → (N, H, W, C).
 DataReshape = Literal["add_batch", "add_channel", "transpose", "column", "to_array", "channels_last",
-                      "drop_first_column"]
+                      "drop_first_column", "reorder"]
 
 
 @dataclass(frozen=True)
@@ -483,6 +483,9 @@ class ReshapeData:
     call: Origin | None = None
     #: Other calls given the same faulty data: reshaped the same way.
     also: tuple[Origin, ...] = ()
+    #: ``reorder``: the inputs of a list, in the model's order (``order[i]`` is the position now given the
+    #: model's input ``i``).
+    order: tuple[int, ...] = ()
     kind: Literal["reshape_data"] = "reshape_data"
 
     def describe(self) -> str:
@@ -494,6 +497,7 @@ class ReshapeData:
             "to_array": f"make {self.which} one array (np.array) instead of a Python list",
             "channels_last": f"move the channel axis of {self.which} last (np.moveaxis)",
             "drop_first_column": f"drop the first column of {self.which}, the class 0 no label has",
+            "reorder": f"give the inputs in {self.which} in the order the model declares them",
         }[self.how]
 
 

@@ -492,3 +492,35 @@ def test_token_ids_past_the_embedding_are_found_in_the_whole_array_not_only_the_
     fix = suggest_fixes(model, x, y)[0]
     assert fix.verified and [(e.name, e.value) for e in fix.edits] == [("input_dim", 41)]
     assert diagnose(model, x[:, :] % 40, y).ok  # ids within the table: nothing to say
+
+
+def _two_input_model() -> keras.Model:
+    seq = keras.Input((10, 3), name="seq")
+    meta = keras.Input((4,), name="meta")
+    h = layers.Concatenate()([layers.GlobalAveragePooling1D()(seq), meta])
+    model = keras.Model([seq, meta], layers.Dense(1)(h))
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def test_inputs_given_in_another_order_are_the_datas_fault_not_the_declarations() -> None:
+    from kerasfix import suggest_fixes
+    from kerasfix.faults.data import DataShapeDetail
+
+    rng = np.random.default_rng(0)
+    seq, meta, y = rng.random((32, 10, 3)), rng.random((32, 4)), rng.random((32, 1))
+    model = _two_input_model()
+    found = diagnose(model, [meta, seq], y).findings
+    assert [f.kind.value for f in found] == ["data_shape_mismatch"]  # no wrong_input_shape on either Input
+    assert isinstance(found[0].detail, DataShapeDetail) and found[0].detail.order == (1, 0)
+    fix = suggest_fixes(model, [meta, seq], y)[0]
+    assert fix.verified and [(e.how, e.order) for e in fix.edits] == [("reorder", (1, 0))]
+    assert diagnose(model, [seq, meta], y).ok
+
+
+def test_inputs_of_the_same_shape_are_never_guessed_into_an_order() -> None:
+    a, b = keras.Input((4,)), keras.Input((4,))
+    model = keras.Model([a, b], layers.Dense(1)(layers.Concatenate()([a, b])))
+    model.compile(optimizer="adam", loss="mse")
+    rng = np.random.default_rng(0)
+    assert diagnose(model, [rng.random((16, 4)), rng.random((16, 4))], rng.random((16, 1))).ok

@@ -1268,3 +1268,24 @@ def test_a_count_one_short_is_written_as_the_scripts_expression_plus_one(before:
         f"model = keras.Sequential([{before}])\n", f"model = keras.Sequential([{after}])\n",
         lambda s: [SetLayerArgument(layer(s, "layers.Embedding"), "input_dim", 36, 0, offset=1)],
     )
+
+
+@pytest.mark.parametrize("before, after", [
+    ("model.fit([meta, images], y)\n", "model.fit([images, meta], y)\n"),
+    ("model.evaluate(x=(meta_te, images_te), y=y_te)\n", "model.evaluate(x=(images_te, meta_te), y=y_te)\n"),
+    ("model.fit(\n    [\n        meta,  # numbers\n        images,\n    ],\n    y,\n)\n",
+     "model.fit(\n    [\n        images,\n        meta,  # numbers\n    ],\n    y,\n)\n"),
+    ("model.fit(\n    [\n        meta,  # numbers\n        images,  # pics\n    ],\n    y,\n)\n",
+     "model.fit(\n    [\n        images,  # pics\n        meta,  # numbers\n    ],\n    y,\n)\n"),
+    ("model.fit([\n    meta,  # numbers\n    images  # pics\n], y)\n", "model.fit([\n    images,  # pics\n    meta  # numbers\n], y)\n"),
+])
+def test_inputs_given_out_of_order_are_reordered_in_the_call(before: str, after: str) -> None:
+    """Each input keeps its own text (comments included); the commas stay where the list had them."""
+    def edits(s: str) -> list[Edit]:
+        method = "model.fit" if "model.fit" in s else "model.evaluate"
+        return [ReshapeData("x", "reorder", origin(s, method), order=(1, 0))]
+
+    out = apply_edits(before, edits(before), path=PATH)
+    assert out == after
+    assert apply_edits(out, [ReshapeData("x", "reorder", origin(out, "model.fit" if "fit" in out else "model.evaluate"),
+                                         order=(0, 1))], path=PATH) == out

@@ -8,6 +8,7 @@ are found before the model is traced, and repaired first.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -185,7 +186,7 @@ def _transposed(ctx: Context) -> bool:
 
 
 DataShapeCause = Literal["missing_batch_axis", "transposed", "list_input", "cardinality", "not_like_training",
-                         "channels_first"]
+                         "channels_first", "inputs_order"]
 
 #: Layers that read images with a channel axis (last, unless ``data_format="channels_first"``).
 _IMAGE_LAYERS = frozenset({"Conv2D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose", "MaxPooling2D",
@@ -215,6 +216,8 @@ class DataShapeDetail(Detail):
     declared: Shape | None
     #: The data's per-sample shape as passed (for a missing batch axis: the whole sample's shape).
     data: Shape | None
+    #: ``inputs_order``: the position in the list given each of the model's inputs, in the model's order.
+    order: tuple[int, ...] = ()
 
 
 def _cardinality(ctx: Context) -> DataShapeCause | None:
@@ -227,9 +230,32 @@ def _cardinality(ctx: Context) -> DataShapeCause | None:
     return "cardinality"
 
 
+def _input_order(ctx: Context) -> tuple[int, ...] | None:
+    """The one reordering of a list of inputs that fits the model's declared inputs, when the list as given
+    does not (``[meta, images]`` for a model of ``[images, meta]``)."""
+    wants = [want for _, want in ctx.structure.inputs]
+    gots = [tuple(int(d) for d in np.shape(arr)[1:]) for arr in ctx.sample.x]
+    if all(compatible(w, g) for w, g in zip(wants, gots, strict=True)) or len(wants) > 6:
+        return None
+    fits = [order for order in itertools.permutations(range(len(wants)))
+            if all(compatible(w, gots[i]) for w, i in zip(wants, order, strict=True))]
+    return fits[0] if len(fits) == 1 else None
+
+
 def detect_data_shape(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     if _multi_input(ctx):
-        return []
+        order = _input_order(ctx)
+        if order is None:
+            return []
+        names = [ref.name for ref, _ in ctx.structure.inputs]
+        given = ", ".join(names[order.index(i)] for i in range(len(order)))
+        return [finding(
+            Kind.DATA_SHAPE_MISMATCH,
+            f"the inputs are given in another order than the model declares them: the list holds data for "
+            f"[{given}], the model takes [{', '.join(names)}]",
+            DataShapeDetail("inputs_order", None, None, order), layer=names[0], producer="input",
+            expected=f"[{', '.join(names)}]", actual=f"[{given}]", origin=ctx.call,
+        )]
     declared, data, ref = ctx.structure.input_shape, ctx.data_shape, ctx.structure.input_ref
     # The data is what is off: the finding is where it was given to the model.
     here = ctx.call or (ref.origin if ref else None)
@@ -300,6 +326,8 @@ def data_shape_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[
         return [(ReshapeData("x", "add_batch", calls.fit),)]
     if cause == "list_input":
         return [(ReshapeData("x", "to_array", calls.fit),)]
+    if cause == "inputs_order":
+        return [(ReshapeData("x", "reorder", calls.fit, order=f.detail.order),)]
     if cause == "channels_first" and f.detail.data is not None:
         c, h, w = f.detail.data
         move: tuple[Edit, ...] = (ReshapeData("x", "channels_last", calls.fit),)
@@ -350,6 +378,8 @@ def _input_words(ref: LayerRef) -> str:
 
 def detect_input_shape(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     s, x = ctx.structure, ctx.sample.x
+    if _multi_input(ctx) and any(f.kind is Kind.DATA_SHAPE_MISMATCH for f in found):
+        return []  # the inputs are given out of order: the declarations are right
     if _multi_input(ctx):
         out = []
         for (ref, want), arr in zip(s.inputs, x, strict=True):

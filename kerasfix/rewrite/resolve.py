@@ -622,6 +622,10 @@ class _Planner:
     # -- data ----------------------------------------------------------------
 
     def _data(self, edit: CastData | EncodeLabels | ReshapeData) -> None:
+        if isinstance(edit, ReshapeData) and edit.how == "reorder":
+            for origin in (edit.call, *edit.also):
+                self._reorder(origin, edit.order)
+            return
         if isinstance(edit, EncodeLabels) and edit.how == "label_encoder" and edit.also:
             self._shared_encoder(edit)
             return
@@ -636,6 +640,33 @@ class _Planner:
             # Keras adding the axis where the training data has it written out.
             for at in (edit.call, *edit.also):
                 done = self._validation_at(at, named, wrap, done, changed) or done
+
+    def _reorder(self, origin: Origin | None, order: tuple[int, ...]) -> None:
+        """The list of inputs a call passes, in the model's order (each element keeps its own text)."""
+        call = self.index.call_at(origin, "the fit()/predict() call", DATA_METHODS)
+        arg = _data_argument(call, "x")
+        given = arg.value if arg is not None else None
+        if not isinstance(given, (cst.List, cst.Tuple)) or len(given.elements) != len(order) \
+                or any(isinstance(e, cst.StarredElement) for e in given.elements):
+            method = callee_name(call.func) or "fit"
+            raise RewriteError(f"The {method}() call does not pass its inputs as a list kerasfix can reorder.")
+        elements = list(given.elements)
+        close = given.rbracket if isinstance(given, cst.List) else given.rpar[-1] if given.rpar else None
+        # Each element's end-of-line comment: after its comma, or (the last one) before the closing bracket.
+        lines = [_line_after(e.comma) for e in elements]
+        lines[-1] = lines[-1] or (_line_after(close) if close is not None else None)
+        moved = [_with_line(elements[i], elements[k].comma, lines[i]) for k, i in enumerate(order)]
+        new = given.with_changes(elements=moved)
+        if close is not None and _line_after(close) is not None:
+            ending = close.with_changes(whitespace_before=close.whitespace_before.with_changes(
+                first_line=lines[order[-1]] or cst.TrailingWhitespace()))
+            new = new.with_changes(**({"rbracket": ending} if isinstance(given, cst.List)
+                                      else {"rpar": [*given.rpar[:-1], ending]}))
+
+        def write(expr: cst.BaseExpression) -> cst.BaseExpression:
+            return new
+
+        self.plan.wraps.setdefault(given, []).append(Wrap(write, partial(same_code, new)))
 
     def _shared_encoder(self, edit: EncodeLabels) -> None:
         """One ``LabelEncoder`` fitted on the labels of the first call and reused for the others'
@@ -1024,3 +1055,19 @@ def _adds(expr: cst.BaseExpression, offset: int) -> bool:
         return False
     n = int(expr.right.value)
     return (isinstance(expr.operator, cst.Add) and n == offset) or (isinstance(expr.operator, cst.Subtract) and -n == offset)
+
+
+
+def _line_after(node: object) -> cst.TrailingWhitespace | None:
+    """The rest of the line after a comma or before a closing bracket, when a line break follows it."""
+    ws = getattr(node, "whitespace_after", None) if isinstance(node, cst.Comma) else getattr(node, "whitespace_before", None)
+    return ws.first_line if isinstance(ws, cst.ParenthesizedWhitespace) else None
+
+
+def _with_line(element: cst.BaseElement, comma: cst.Comma | cst.MaybeSentinel,
+               line: cst.TrailingWhitespace | None) -> cst.BaseElement:
+    """``element`` in another slot: that slot's comma and line break, its own end-of-line comment."""
+    if isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace):
+        comma = comma.with_changes(whitespace_after=comma.whitespace_after.with_changes(
+            first_line=line or cst.TrailingWhitespace()))
+    return element.with_changes(comma=comma)
