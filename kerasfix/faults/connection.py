@@ -655,7 +655,23 @@ def shape_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit,
         return out
     if f.detail.cause == "last_axis" and f.detail.expected_width is not None:
         return [(InsertLayer(consumer.ref, LayerSpec("Dense", (("units", f.detail.expected_width),))),)]
+    axis = _concatenation_axis(consumer, failure.inputs)
+    if axis is not None:
+        return [(_set(consumer, "axis", axis),)]
     return []
+
+
+def _concatenation_axis(consumer: LayerEntry, inputs: Sequence[TensorSpec]) -> int | None:
+    """The one axis a ``Concatenate`` could join its inputs on, when it is not the one it was given: two token
+    sequences of 12 and 60 steps with the same features join along time, not features."""
+    if consumer.cls.__name__ != "Concatenate" or len(inputs) < 2 or len({i.rank for i in inputs}) != 1:
+        return None
+    rank = inputs[0].rank
+    differ = [k for k in range(1, rank) if len({i.shape[k] for i in inputs}) > 1]
+    given = consumer.get("axis", -1)
+    if len(differ) != 1 or not isinstance(given, int) or differ[0] == given % rank:
+        return None
+    return differ[0]
 
 
 SHAPE_MISMATCH = Entry(
