@@ -232,6 +232,12 @@ def apply_data_edits(edits: Sequence[Edit], x: Any, y: Any = None) -> tuple[Any,
                 y = np.asarray(y).astype(edit.dtype)
         elif isinstance(edit, EncodeLabels):
             y = encode_labels(y, edit.how)
+        elif isinstance(edit, ReshapeData) and edit.how == "rename_keys":
+            names = dict(edit.keys)
+            if edit.which == "x" and isinstance(x, dict):
+                x = {names.get(k, k): v for k, v in x.items()}
+            elif edit.which == "y" and isinstance(y, dict):
+                y = {names.get(k, k): v for k, v in y.items()}
         elif isinstance(edit, ReshapeData) and edit.how == "reorder":
             x = [x[i] for i in edit.order] if isinstance(x, (list, tuple)) else x
         elif isinstance(edit, ReshapeData):

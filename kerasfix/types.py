@@ -471,7 +471,7 @@ class EncodeLabels:
 #: ``transpose``: (features, samples) → (samples, features); ``column``: (n,) → (n, 1);
 #: ``to_array``: a Python list of samples → one array (a batch); ``channels_last``: (N, C, H, W) → (N, H, W, C).
 DataReshape = Literal["add_batch", "add_channel", "transpose", "column", "to_array", "channels_last",
-                      "drop_first_column", "reorder"]
+                      "drop_first_column", "reorder", "rename_keys"]
 
 
 @dataclass(frozen=True)
@@ -486,6 +486,8 @@ class ReshapeData:
     #: ``reorder``: the inputs of a list, in the model's order (``order[i]`` is the position now given the
     #: model's input ``i``).
     order: tuple[int, ...] = ()
+    #: ``rename_keys``: (given, the model's) names of a dict of labels or inputs.
+    keys: tuple[tuple[str, str], ...] = ()
     kind: Literal["reshape_data"] = "reshape_data"
 
     def describe(self) -> str:
@@ -498,6 +500,8 @@ class ReshapeData:
             "channels_last": f"move the channel axis of {self.which} last (np.moveaxis)",
             "drop_first_column": f"drop the first column of {self.which}, the class 0 no label has",
             "reorder": f"give the inputs in {self.which} in the order the model declares them",
+            "rename_keys": f"key {self.which} by the model's names: "
+                           + ", ".join(f"{a!r} → {b!r}" for a, b in self.keys),
         }[self.how]
 
 

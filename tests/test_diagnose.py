@@ -524,3 +524,26 @@ def test_inputs_of_the_same_shape_are_never_guessed_into_an_order() -> None:
     model.compile(optimizer="adam", loss="mse")
     rng = np.random.default_rng(0)
     assert diagnose(model, [rng.random((16, 4)), rng.random((16, 4))], rng.random((16, 1))).ok
+
+
+def test_labels_keyed_by_other_names_than_the_outputs_are_renamed_only_when_each_has_one_match() -> None:
+    from kerasfix import suggest_fixes
+    from kerasfix.faults.data import DataShapeDetail
+
+    inp = keras.Input((6,))
+    h = layers.Dense(8, activation="relu")(inp)
+    model = keras.Model(inp, [layers.Dense(1, name="price_output")(h),
+                              layers.Dense(3, activation="softmax", name="body_output")(h)])
+    model.compile(optimizer="adam", loss={"price_output": "mse", "body_output": "sparse_categorical_crossentropy"})
+    rng = np.random.default_rng(0)
+    x, price, body = rng.random((32, 6)), rng.random((32, 1)), rng.integers(0, 3, 32)
+    (f,) = diagnose(model, x, {"price": price, "body_type": body}).findings
+    assert isinstance(f.detail, DataShapeDetail) and f.detail.cause == "label_keys"
+    assert f.detail.keys == (("price", "price_output"), ("body_type", "body_output"))
+    fix = suggest_fixes(model, x, {"price": price, "body_type": body})[0]
+    assert fix.verified and fix.edits[0].how == "rename_keys"
+    # "a"/"b" say nothing of which output they are: found, not guessed
+    (f,) = diagnose(model, x, {"a": price, "b": body}).findings
+    assert f.detail.cause == "label_keys" and f.detail.keys == ()
+    assert suggest_fixes(model, x, {"a": price, "b": body}) == []
+    assert diagnose(model, x, {"price_output": price, "body_output": body}).ok

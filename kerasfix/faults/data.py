@@ -9,6 +9,7 @@ are found before the model is traced, and repaired first.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -186,7 +187,7 @@ def _transposed(ctx: Context) -> bool:
 
 
 DataShapeCause = Literal["missing_batch_axis", "transposed", "list_input", "cardinality", "not_like_training",
-                         "channels_first", "inputs_order"]
+                         "channels_first", "inputs_order", "label_keys"]
 
 #: Layers that read images with a channel axis (last, unless ``data_format="channels_first"``).
 _IMAGE_LAYERS = frozenset({"Conv2D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose", "MaxPooling2D",
@@ -218,6 +219,8 @@ class DataShapeDetail(Detail):
     data: Shape | None
     #: ``inputs_order``: the position in the list given each of the model's inputs, in the model's order.
     order: tuple[int, ...] = ()
+    #: ``label_keys``: (given, the output's) name for each label the dict keys by another name.
+    keys: tuple[tuple[str, str], ...] = ()
 
 
 def _cardinality(ctx: Context) -> DataShapeCause | None:
@@ -242,7 +245,42 @@ def _input_order(ctx: Context) -> tuple[int, ...] | None:
     return fits[0] if len(fits) == 1 else None
 
 
+def _label_keys(ctx: Context) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]] | None:
+    """Labels given as a dict whose keys are not the model's output names: (the keys, the names, each
+    unknown key with the one name it stands for, when every one has exactly one)."""
+    y = ctx.sample.y
+    if not isinstance(y, dict) or not all(isinstance(k, str) for k in y) or ctx.structure.functional_config is None:
+        return None
+    names = tuple(e.name for e in ctx.structure.output_entries)
+    if len(names) < 2:
+        return None
+    keys = tuple(y)
+    unknown, free = [k for k in keys if k not in names], [n for n in names if n not in keys]
+    if not unknown:
+        return None
+    pairs = []
+    for key in unknown:
+        scores = sorted(((len(os.path.commonprefix([key, n])), n) for n in free), reverse=True)
+        best = [n for score, n in scores if score == scores[0][0] and score >= 3] if scores else []
+        if len(best) != 1:
+            return keys, names, ()
+        pairs.append((key, best[0]))
+    if len({n for _, n in pairs}) != len(pairs):
+        return keys, names, ()
+    return keys, names, tuple(pairs)
+
+
 def detect_data_shape(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
+    named = _label_keys(ctx)
+    if named is not None:
+        keys, outputs, pairs = named
+        return [finding(
+            Kind.DATA_SHAPE_MISMATCH,
+            f"the labels are a dict keyed {list(keys)} but the model's outputs are named {list(outputs)}: Keras "
+            "matches labels to outputs by name (an unknown key fails as \"Cannot convert '<key>' to EagerTensor\")",
+            DataShapeDetail("label_keys", None, None, keys=pairs), producer="labels",
+            expected=f"labels keyed {list(outputs)}", actual=f"labels keyed {list(keys)}", origin=ctx.call,
+        )]
     if _multi_input(ctx):
         order = _input_order(ctx)
         if order is None:
@@ -326,6 +364,8 @@ def data_shape_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[
         return [(ReshapeData("x", "add_batch", calls.fit),)]
     if cause == "list_input":
         return [(ReshapeData("x", "to_array", calls.fit),)]
+    if cause == "label_keys" and f.detail.keys:
+        return [(ReshapeData("y", "rename_keys", calls.fit, keys=f.detail.keys),)]
     if cause == "inputs_order":
         return [(ReshapeData("x", "reorder", calls.fit, order=f.detail.order),)]
     if cause == "channels_first" and f.detail.data is not None:

@@ -626,6 +626,10 @@ class _Planner:
             for origin in (edit.call, *edit.also):
                 self._reorder(origin, edit.order)
             return
+        if isinstance(edit, ReshapeData) and edit.how == "rename_keys":
+            for origin in (edit.call, *edit.also):
+                self._rename_keys(origin, edit.which, dict(edit.keys))
+            return
         if isinstance(edit, EncodeLabels) and edit.how == "label_encoder" and edit.also:
             self._shared_encoder(edit)
             return
@@ -662,6 +666,28 @@ class _Planner:
                 first_line=lines[order[-1]] or cst.TrailingWhitespace()))
             new = new.with_changes(**({"rbracket": ending} if isinstance(given, cst.List)
                                       else {"rpar": [*given.rpar[:-1], ending]}))
+
+        def write(expr: cst.BaseExpression) -> cst.BaseExpression:
+            return new
+
+        self.plan.wraps.setdefault(given, []).append(Wrap(write, partial(same_code, new)))
+
+    def _rename_keys(self, origin: Origin | None, which: str, names: dict[str, str]) -> None:
+        """The keys of the dict a call passes (written there), renamed to the model's names; quotes kept."""
+        call = self.index.call_at(origin, "the fit()/predict() call", DATA_METHODS)
+        arg = _data_argument(call, which)
+        given = arg.value if arg is not None else None
+        if not isinstance(given, cst.Dict):
+            method = callee_name(call.func) or "fit"
+            raise RewriteError(f"The {method}() call does not write its {which} as a dict kerasfix can rename.")
+        elements = []
+        for element in given.elements:
+            key = element.key if isinstance(element, cst.DictElement) else None
+            if isinstance(key, cst.SimpleString) and key.evaluated_value in names:
+                new_key = cst.SimpleString(f"{key.quote}{names[str(key.evaluated_value)]}{key.quote}")
+                element = element.with_changes(key=new_key)
+            elements.append(element)
+        new = given.with_changes(elements=elements)
 
         def write(expr: cst.BaseExpression) -> cst.BaseExpression:
             return new
