@@ -232,6 +232,8 @@ def apply_data_edits(edits: Sequence[Edit], x: Any, y: Any = None) -> tuple[Any,
                 y = np.asarray(y).astype(edit.dtype)
         elif isinstance(edit, EncodeLabels):
             y = encode_labels(y, edit.how)
+        elif isinstance(edit, ReshapeData) and edit.how == "batch_dataset":
+            pass  # the sample of an unbatched dataset is taken in batches already
         elif isinstance(edit, ReshapeData) and edit.how == "rename_keys":
             names = dict(edit.keys)
             if edit.which == "x" and isinstance(x, dict):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,9 @@ class Sample:
     #: The features came as a Python list for a one-input model: Keras 3 reads a list as one input per
     #: element (and refuses nested lists of numbers), where ``np.array`` makes it a batch.
     x_list: bool = False
+    #: A ``tf.data.Dataset`` that yields one sample at a time (no ``.batch()``): Keras reads each sample as a
+    #: batch. The sample here is batched, so that the rest of the model can be examined.
+    unbatched: bool = False
 
 
 def _head(data: Any, n: int) -> Any:
@@ -91,6 +94,10 @@ def take_sample(x: Any, y: Any = None, *, rows: int = SAMPLE_ROWS, n_inputs: int
     if _is_dataset(x):
         batch = next(iter(x.take(1)))
         bx, by = _split_batch(batch)
+        if by is not None and np.ndim(by) == 0 and not isinstance(by, Mapping) and hasattr(x, "batch"):
+            # A batch of labels has a batch axis; a scalar label is one sample: the dataset was never batched.
+            bx, by = _split_batch(next(iter(x.batch(rows).take(1))))
+            return replace(_finish(_to_numpy(bx), _to_numpy(by), rows), unbatched=True)
         return _finish(_to_numpy(bx), _to_numpy(by), rows)
     if hasattr(x, "__getitem__") and hasattr(x, "num_batches") or type(x).__name__ == "PyDataset":
         bx, by = _split_batch(x[0])
@@ -169,7 +176,7 @@ def dataset_labels(x: Any) -> Any:
         if by is None or isinstance(by, (Mapping, list, tuple)):
             return None  # no labels, or one per output: not read here
         parts.append(np.asarray(by))
-    return np.concatenate(parts) if parts else None
+    return np.concatenate([np.atleast_1d(p) for p in parts]) if parts else None  # an unbatched one: scalars
 
 
 #: Keras's array-backed image iterators (``ImageDataGenerator.flow(x, y)``): each batch's labels are ``y[indices]``.

@@ -471,7 +471,7 @@ class EncodeLabels:
 #: ``transpose``: (features, samples) → (samples, features); ``column``: (n,) → (n, 1);
 #: ``to_array``: a Python list of samples → one array (a batch); ``channels_last``: (N, C, H, W) → (N, H, W, C).
 DataReshape = Literal["add_batch", "add_channel", "transpose", "column", "to_array", "channels_last",
-                      "drop_first_column", "reorder", "rename_keys"]
+                      "drop_first_column", "reorder", "rename_keys", "batch_dataset"]
 
 
 @dataclass(frozen=True)
@@ -500,6 +500,7 @@ class ReshapeData:
             "channels_last": f"move the channel axis of {self.which} last (np.moveaxis)",
             "drop_first_column": f"drop the first column of {self.which}, the class 0 no label has",
             "reorder": f"give the inputs in {self.which} in the order the model declares them",
+            "batch_dataset": f"batch the tf.data pipeline passed as {self.which} (.batch(…))",
             "rename_keys": f"key {self.which} by the model's names: "
                            + ", ".join(f"{a!r} → {b!r}" for a, b in self.keys),
         }[self.how]

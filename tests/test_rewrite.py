@@ -1289,3 +1289,15 @@ def test_inputs_given_out_of_order_are_reordered_in_the_call(before: str, after:
     assert out == after
     assert apply_edits(out, [ReshapeData("x", "reorder", origin(out, "model.fit" if "fit" in out else "model.evaluate"),
                                          order=(0, 1))], path=PATH) == out
+
+
+@pytest.mark.parametrize("before, after", [
+    ("ds = tf.data.Dataset.from_tensor_slices((x, y)).map(f).prefetch(2)\nmodel.fit(ds, epochs=2)\n",
+     "ds = tf.data.Dataset.from_tensor_slices((x, y)).map(f).batch(32).prefetch(2)\nmodel.fit(ds, epochs=2)\n"),
+    ("val = v.batch(BATCH)\nds = tf.data.Dataset.from_tensor_slices((x, y))\nmodel.fit(ds, validation_data=val)\n",
+     "val = v.batch(BATCH)\nds = tf.data.Dataset.from_tensor_slices((x, y)).batch(BATCH)\nmodel.fit(ds, validation_data=val)\n"),
+    ("model.fit(ds.shuffle(100), batch_size=64)\n", "model.fit(ds.shuffle(100).batch(64), batch_size=64)\n"),
+])
+def test_a_pipeline_never_batched_is_batched_where_it_is_made(before: str, after: str) -> None:
+    """Before a final ``prefetch``; the size as the script batches elsewhere, else the call's batch_size."""
+    assert_rewrite(before, after, lambda s: [ReshapeData("x", "batch_dataset", origin(s, "model.fit"))])

@@ -187,7 +187,7 @@ def _transposed(ctx: Context) -> bool:
 
 
 DataShapeCause = Literal["missing_batch_axis", "transposed", "list_input", "cardinality", "not_like_training",
-                         "channels_first", "inputs_order", "label_keys"]
+                         "channels_first", "inputs_order", "label_keys", "dataset_unbatched"]
 
 #: Layers that read images with a channel axis (last, unless ``data_format="channels_first"``).
 _IMAGE_LAYERS = frozenset({"Conv2D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose", "MaxPooling2D",
@@ -271,6 +271,15 @@ def _label_keys(ctx: Context) -> tuple[tuple[str, ...], tuple[str, ...], tuple[t
 
 
 def detect_data_shape(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
+    if ctx.sample.unbatched:
+        per_sample = render_shape(tuple(np.shape(ctx.sample.x))[1:]) if isinstance(ctx.sample.x, np.ndarray) else "?"
+        return [finding(
+            Kind.DATA_SHAPE_MISMATCH,
+            f"the tf.data pipeline yields one sample at a time ({per_sample}, one label) and is never batched: "
+            "Keras reads each sample as a batch of its rows",
+            DataShapeDetail("dataset_unbatched", ctx.structure.input_shape, None), producer="input",
+            expected="batches (dataset.batch(n))", actual="single samples", origin=ctx.call,
+        )]
     named = _label_keys(ctx)
     if named is not None:
         keys, outputs, pairs = named
@@ -364,6 +373,8 @@ def data_shape_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[
         return [(ReshapeData("x", "add_batch", calls.fit),)]
     if cause == "list_input":
         return [(ReshapeData("x", "to_array", calls.fit),)]
+    if cause == "dataset_unbatched":
+        return [(ReshapeData("x", "batch_dataset", calls.fit),)]
     if cause == "label_keys" and f.detail.keys:
         return [(ReshapeData("y", "rename_keys", calls.fit, keys=f.detail.keys),)]
     if cause == "inputs_order":

@@ -626,6 +626,10 @@ class _Planner:
             for origin in (edit.call, *edit.also):
                 self._reorder(origin, edit.order)
             return
+        if isinstance(edit, ReshapeData) and edit.how == "batch_dataset":
+            for origin in (edit.call, *edit.also):
+                self._batch_dataset(origin)
+            return
         if isinstance(edit, ReshapeData) and edit.how == "rename_keys":
             for origin in (edit.call, *edit.also):
                 self._rename_keys(origin, edit.which, dict(edit.keys))
@@ -671,6 +675,36 @@ class _Planner:
             return new
 
         self.plan.wraps.setdefault(given, []).append(Wrap(write, partial(same_code, new)))
+
+    def _batch_dataset(self, origin: Origin | None) -> None:
+        """``.batch(n)`` on the pipeline a call is given, where it is made (before a final ``.prefetch``); ``n``
+        as the script batches its other pipelines, else the call's ``batch_size``, else 32."""
+        call = self.index.call_at(origin, "the fit()/predict() call", DATA_METHODS)
+        arg = _data_argument(call, "x")
+        if arg is None:
+            raise RewriteError("The data call does not pass a dataset kerasfix can batch.")
+        target = arg.value
+        if isinstance(target, cst.Name):
+            anchor = self._last_assignment(call, target.value)
+            if anchor is not None:
+                statement = anchor[1]
+                assign = next((s for s in cst.ensure_type(statement, cst.SimpleStatementLine).body
+                               if isinstance(s, cst.Assign)), None)
+                if assign is not None:
+                    target = assign.value
+        size = self._batch_size(call)
+
+        def write(expr: cst.BaseExpression) -> cst.BaseExpression:
+            return _batched(expr, size)
+
+        self.plan.wraps.setdefault(target, []).append(Wrap(write, _is_batched))
+
+    def _batch_size(self, call: cst.Call) -> str:
+        for other in _calls_named(self.index.module, "batch"):
+            if other.args and other.args[0].keyword is None:
+                return code_of(other.args[0].value)
+        given = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "batch_size"), None)
+        return code_of(given) if given is not None else "32"
 
     def _rename_keys(self, origin: Origin | None, which: str, names: dict[str, str]) -> None:
         """The keys of the dict a call passes (written there), renamed to the model's names; quotes kept."""
@@ -1097,3 +1131,36 @@ def _with_line(element: cst.BaseElement, comma: cst.Comma | cst.MaybeSentinel,
         comma = comma.with_changes(whitespace_after=comma.whitespace_after.with_changes(
             first_line=line or cst.TrailingWhitespace()))
     return element.with_changes(comma=comma)
+
+
+def _calls_named(module: cst.Module, method: str) -> list[cst.Call]:
+    """Every ``….method(…)`` call in the module, in source order."""
+    found: list[cst.Call] = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == method:
+                found.append(node)
+
+    module.visit(Visitor())
+    return found
+
+
+def _batched(expr: cst.BaseExpression, size: str) -> cst.BaseExpression:
+    """``expr.batch(size)``, placed before a final ``.prefetch(…)`` (which works on batches)."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "prefetch":
+        return expr.with_changes(func=expr.func.with_changes(value=_batched(expr.func.value, size)))
+    base = expr if isinstance(expr, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) else \
+        expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return cst.Call(func=cst.Attribute(value=base, attr=cst.Name("batch")),
+                    args=[cst.Arg(cst.parse_expression(size))])
+
+
+def _is_batched(expr: cst.BaseExpression) -> bool:
+    """The pipeline batches already (``.batch``/``.padded_batch`` anywhere in its chain)."""
+    node: cst.BaseExpression | None = expr
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if node.func.attr.value in ("batch", "padded_batch"):
+            return True
+        node = node.func.value
+    return False
