@@ -90,7 +90,7 @@ def examine(problem: Problem) -> Examination:
     x = sample.x
     data_shape = feature_shape(x)
     ctx = Context(structure, sample, loss, labels, problem.full_rows, data_shape, x_shape=problem.x_shape,
-                  x_range=problem.x_range,
+                  x_range=problem.x_range, label_column=problem.label_column,
                   label_rows=row_count(problem.y_full), trained_shape=problem.trained_shape,
                   usage_error=problem.usage_error, call=problem.calls.fit, whole_set=problem.whole_set,
                   metrics=problem.metrics)

@@ -287,6 +287,10 @@ def reshape_data(a: Any, how: str) -> np.ndarray:
         return np.moveaxis(arr, 1, -1)
     if how == "drop_first_column":
         return arr[:, 1:]
+    if how == "drop_last_column":
+        return arr[:, :-1]
+    if how == "to_rgb":
+        return np.repeat(arr, 3, axis=-1)
     return arr.reshape(-1, 1)
 
 

@@ -31,6 +31,7 @@ class Kind(StrEnum):
     WRONG_INPUT_SHAPE = "wrong_input_shape"
     MISSING_INPUT_SHAPE = "missing_input_shape"
     EMBEDDING_RANGE = "embedding_range"
+    LABEL_LEAK = "label_leak"
     CUSTOM_LAYER_ERROR = "custom_layer_error"
     LAYER_ORDER = "layer_order"
     RANK_MISMATCH = "rank_mismatch"

@@ -49,6 +49,9 @@ class Problem:
     #: The smallest and largest value of the whole features, when they are one numeric array (token ids
     #: beyond an ``Embedding``'s ``input_dim`` may be in rows the sample does not have).
     x_range: tuple[float, float] | None = None
+    #: The one feature column that is the labels themselves (a scaled copy), when the features are one 2-D
+    #: array and the labels one column.
+    label_column: int | None = None
 
     @property
     def multi_output(self) -> bool:
@@ -111,14 +114,25 @@ class Problem:
         usage_error = None if any(isinstance(e, SetInputShape) for e in edits) else self.usage_error
         metrics = tuple(next((e.new for e in edits if isinstance(e, ReplaceMetric) and e.old == m), m)
                         for m in self.metrics)
+        leak = self.label_column
+        for e in edits:  # the labels' column, once dropped, is no longer among the features
+            if leak is not None and isinstance(e, ReshapeData) and e.which == "x" and e.how == "drop_first_column":
+                leak = None if leak == 0 else leak - 1
+            if leak is not None and isinstance(e, ReshapeData) and e.which == "x" and e.how == "drop_last_column" \
+                    and self.x_shape is not None and leak == self.x_shape[-1] - 1:
+                leak = None
         return replace(self, structure=structure, loss=compile_loss(edits, self.loss), sample=Sample(x, y, rows),
-                       metrics=metrics,
+                       metrics=metrics, label_column=leak,
+                       # A new declared input makes a new model, trained afresh: what the old one learned from
+                       # no longer says what data is odd.
+                       trained_shape=None if any(isinstance(e, SetInputShape) for e in edits) else self.trained_shape,
                        y_full=y_full, full_rows=full_rows, x_shape=x_shape, usage_error=usage_error,
                        edits=self.edits + tuple(edits))
 
 
 def _per_sample(edit: Edit) -> bool:
-    return isinstance(edit, ReshapeData) and edit.which == "x" and edit.how in ("add_channel", "channels_last")
+    return isinstance(edit, ReshapeData) and edit.which == "x" and edit.how in (
+        "add_channel", "channels_last", "drop_first_column", "drop_last_column", "to_rgb")
 
 
 def _is_transpose(edit: Edit) -> bool:
@@ -195,7 +209,32 @@ def problem_for(
         labels = iterator_labels(x)
     return Problem(structure, loss, sample, labels, row_count(x),
                    calls or Calls(), optimizer_name(optimizer), usage_error, x_shape, trained_shape, whole_set,
-                   metric_names(metrics), x_range=_value_range(x))
+                   metric_names(metrics), x_range=_value_range(x), label_column=_label_column(x, labels))
+
+
+#: Rows read to look for the labels among the features (enough that a match is no coincidence).
+LEAK_ROWS = 5000
+
+
+def _label_column(x: Any, y: Any) -> int | None:
+    """The one column of 2-D features that is an exact linear function of the labels (``data[:, 0:]`` with
+    the label in column 0, scaled with the pixels): correlation 1 on every row read."""
+    if not isinstance(x, np.ndarray) or x.ndim != 2 or x.dtype.kind not in "iufb" or x.shape[1] < 2:
+        return None
+    if not isinstance(y, np.ndarray) or y.dtype.kind not in "iufb" or len(y) != len(x) or len(x) < 50:
+        return None
+    labels = y.reshape(len(y), -1)
+    if labels.shape[1] != 1:
+        return None
+    xs, ys = x[:LEAK_ROWS].astype(np.float64), labels[:LEAK_ROWS, 0].astype(np.float64)
+    xc, yc = xs - xs.mean(axis=0), ys - ys.mean()
+    spread = np.sqrt((xc ** 2).sum(axis=0) * (yc ** 2).sum())
+    if not (yc ** 2).sum():
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(spread > 0, (xc * yc[:, None]).sum(axis=0) / spread, 0.0)
+    hits = np.flatnonzero(np.abs(r) > 1 - 1e-9)
+    return int(hits[0]) if hits.size == 1 else None
 
 
 def _value_range(x: Any) -> tuple[float, float] | None:

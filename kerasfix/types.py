@@ -471,7 +471,7 @@ class EncodeLabels:
 #: ``transpose``: (features, samples) → (samples, features); ``column``: (n,) → (n, 1);
 #: ``to_array``: a Python list of samples → one array (a batch); ``channels_last``: (N, C, H, W) → (N, H, W, C).
 DataReshape = Literal["add_batch", "add_channel", "transpose", "column", "to_array", "channels_last",
-                      "drop_first_column", "reorder", "rename_keys", "batch_dataset"]
+                      "drop_first_column", "drop_last_column", "reorder", "rename_keys", "batch_dataset", "to_rgb"]
 
 
 @dataclass(frozen=True)
@@ -498,9 +498,12 @@ class ReshapeData:
             "column": f"reshape {self.which} to a column",
             "to_array": f"make {self.which} one array (np.array) instead of a Python list",
             "channels_last": f"move the channel axis of {self.which} last (np.moveaxis)",
-            "drop_first_column": f"drop the first column of {self.which}, the class 0 no label has",
+            "drop_first_column": (f"drop the first column of {self.which}, the class 0 no label has" if self.which == "y"
+                                  else f"drop the first column of {self.which}, the labels"),
+            "drop_last_column": f"drop the last column of {self.which}, the labels",
             "reorder": f"give the inputs in {self.which} in the order the model declares them",
             "batch_dataset": f"batch the tf.data pipeline passed as {self.which} (.batch(…))",
+            "to_rgb": f"repeat the gray channel of {self.which} three times (np.repeat(…, 3, axis=-1))",
             "rename_keys": f"key {self.which} by the model's names: "
                            + ", ".join(f"{a!r} → {b!r}" for a, b in self.keys),
         }[self.how]

@@ -547,3 +547,26 @@ def test_labels_keyed_by_other_names_than_the_outputs_are_renamed_only_when_each
     assert f.detail.cause == "label_keys" and f.detail.keys == ()
     assert suggest_fixes(model, x, {"a": price, "b": body}) == []
     assert diagnose(model, x, {"price_output": price, "body_output": body}).ok
+
+
+@pytest.mark.parametrize("where, column", [("first", 0), ("last", 6)])
+def test_the_labels_left_among_the_features_are_found_and_dropped(where: str, column: int) -> None:
+    """A feature column proportional to the labels (``data[:, 0:] / 255``): silent, found on the whole array;
+    the fix drops it and declares one feature fewer, and the model is then clean."""
+    from kerasfix import suggest_fixes
+    from kerasfix.faults.data import LabelLeakDetail
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 200)
+    rest = rng.random((200, 6))
+    x = np.column_stack([y / 255.0, rest]) if column == 0 else np.column_stack([rest, y / 255.0])
+    model = keras.Sequential([keras.Input((7,)), layers.Dense(8, activation="relu"),
+                              layers.Dense(4, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    (f,) = diagnose(model, x, y).findings
+    assert isinstance(f.detail, LabelLeakDetail) and f.detail.column == column and f.severity is Severity.WARNING
+    fix = suggest_fixes(model, x, y)[0]
+    assert fix.verified and fix.edits[0].how == f"drop_{where}_column"
+    noisy = x.copy()
+    noisy[:, column] += rng.normal(0, 0.01, 200)  # a feature that merely correlates is not the labels
+    assert not any(g.kind.value == "label_leak" for g in diagnose(model, noisy, y).findings)

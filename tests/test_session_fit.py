@@ -111,6 +111,9 @@ CASES: tuple[Case, ...] = (
     Case("metric_on_ids", "metric_mismatch",
          _seq('layers.Dense(5, activation="softmax")', '"sparse_categorical_crossentropy"',
               extra=', metrics=["categorical_accuracy"]')),
+    Case("label_in_features", "label_leak",
+         _seq('layers.Dense(5, activation="softmax")', '"sparse_categorical_crossentropy"',
+              inputs="keras.Input(shape=(7,))"), x="np.column_stack([x, ids5 / 4.0])"),
     Case("merge_broadcast", "shape_mismatch", """\
         inputs = keras.Input(shape=(6,))
         gate = layers.Dense(1)(inputs)

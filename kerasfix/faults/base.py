@@ -60,6 +60,8 @@ class Context:
     uncalled: tuple[LayerEntry, ...] = ()
     #: The smallest and largest value of the whole features (one numeric array), when known.
     x_range: tuple[float, float] | None = None
+    #: The feature column that is the labels themselves, when one is.
+    label_column: int | None = None
 
     def describe(self, name: str | None, here: Origin | None) -> str:
         """The layer called ``name`` (a producer, known by name) in the user's words; the data (``input``) as is."""

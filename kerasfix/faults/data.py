@@ -33,6 +33,7 @@ from kerasfix.types import (
     ReshapeData,
     SetInputShape,
     SetLayerArgument,
+    Severity,
     Shape,
     render_shape,
 )
@@ -501,7 +502,14 @@ def input_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit,
         return [(SetInputShape(target, f.detail.declared),)]
     if ctx.data_shape is None or target is None:
         return []
-    return [(SetInputShape(target, ctx.data_shape),)]
+    out: list[tuple[Edit, ...]] = [(SetInputShape(target, ctx.data_shape),)]
+    declared, data = s.input_shape, ctx.data_shape
+    if declared is not None and len(declared) == len(data) == 3 and data[-1] == 1 and declared[-1] == 3 \
+            and compatible(declared[:-1], data[:-1]):
+        # Gray images for a model built for colour (a pretrained base needs 3 channels): the gray channel
+        # three times, when declaring one channel cannot be trained.
+        out.append((ReshapeData("x", "to_rgb", calls.fit),))
+    return out
 
 
 WRONG_INPUT = Entry(
@@ -674,12 +682,72 @@ EMBEDDING_RANGE = Entry(
 )
 
 
-ENTRIES = (DTYPE, DATA_SHAPE, WRONG_INPUT, MISSING_INPUT, EMBEDDING_RANGE)
+# ---------------------------------------------------------------------------
+# label_leak
+
+
+@dataclass(frozen=True)
+class LabelLeakDetail(Detail):
+    """A feature column that is the labels (a scaled copy): the model reads the answer from its input."""
+
+    column: int
+    columns: int | None
+
+
+def detect_label_leak(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
+    k = ctx.label_column
+    if k is None:
+        return []
+    width = ctx.x_shape[-1] if ctx.x_shape is not None else None
+    where = "the first" if k == 0 else "the last" if width is not None and k == width - 1 else f"the {k + 1}th"
+    return [finding(
+        Kind.LABEL_LEAK,
+        f"{where} feature column is the labels themselves (a scaled copy, "
+        "correlation 1): the model learns to read the answer from its input and cannot be used on data without it",
+        LabelLeakDetail(k, width), producer="labels", expected="features without the labels",
+        actual=f"feature column {k} = the labels", origin=ctx.call, severity=Severity.WARNING,
+    )]
+
+
+def leak_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit, ...]]:
+    """Drop the column where the features are made, when it is the first or the last."""
+    assert isinstance(f.detail, LabelLeakDetail)
+    width, ref, declared = f.detail.columns, ctx.structure.input_ref, ctx.structure.input_shape
+    if f.detail.column == 0:
+        drop: tuple[Edit, ...] = (ReshapeData("x", "drop_first_column", calls.fit),)
+    elif width is not None and f.detail.column == width - 1:
+        drop = (ReshapeData("x", "drop_last_column", calls.fit),)
+    else:
+        return []
+    if width is not None and ref is not None and declared is not None and tuple(declared) == (width,):
+        drop += (SetInputShape(ref, (width - 1,)),)  # declared from the data: one feature fewer now
+    return [drop]
+
+
+LABEL_LEAK = Entry(
+    Kind.LABEL_LEAK, Family.DATA, LabelLeakDetail,
+    summary="a feature column is the labels themselves (the label column left among the features)",
+    explanation=(
+        "`X = data[:, 0:]` where `data[:, 0]` holds the label, or a DataFrame's target not dropped from the "
+        "features: the model reaches perfect accuracy by reading the label, trains without a word, and is useless "
+        "on new data, which has no label column. kerasfix looks for a column exactly proportional to the labels."
+    ),
+    before="y = data[:, 0]\nX = data[:, 0:] / 255.0",
+    after="y = data[:, 0]\nX = data[:, 1:] / 255.0",
+    fix="drop the column from the features where they are made (review); the declared input follows",
+    applicability=Applicability.REVIEW,
+    detectors=(Detector(Stage.DATA, detect_label_leak),),
+    candidates=leak_candidates,
+)
+
+
+ENTRIES = (DTYPE, DATA_SHAPE, WRONG_INPUT, MISSING_INPUT, EMBEDDING_RANGE, LABEL_LEAK)
 
 __all__ = [
     "DataShapeDetail",
     "DtypeDetail",
     "EmbeddingRangeDetail",
+    "LabelLeakDetail",
     "ENTRIES",
     "InputShapeDetail",
     "MissingInputDetail",

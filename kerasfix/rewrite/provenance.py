@@ -135,10 +135,13 @@ def place(index: SourceIndex, expr: cst.BaseExpression, value: LiteralValue, *, 
         if _is_shape_less_batch(expr):
             return Placement()  # ``X.shape[1:]`` already: ours, or the user's own (the literal try is the pipeline's)
         array = shape_source(index, expr) if reshaped is not None else None
+        if array is None and reshaped is not None:
+            array = _axes_source(expr)
         if array is not None and reshaped is not None and reshaped(array):
             # ``build(X.shape[1:])`` → ``Input(shape=input_shape)``: once X is reshaped the user's parameter
             # gives the new shape, where a literal would leave the parameter, and the data, unheard.
-            return Placement(note=f"the input shape is left to {array.value}.shape[1:] at line "
+            read = code_of(expr) if _axes_source(expr) is not None else f"{array.value}.shape[1:]"
+            return Placement(note=f"the input shape is left to {read} at line "
                                   f"{index.line(array) or 0}, which gives it once the data is reshaped")
     if shape and isinstance(value, tuple):
         extended = _extended(index, expr, value)
@@ -389,6 +392,25 @@ def shape_source(index: SourceIndex, expr: cst.BaseExpression) -> cst.Name | Non
             return None
         node = back[0]
     return None
+
+
+def _axes_source(expr: cst.BaseExpression) -> cst.Name | None:
+    """The array ``X`` of a shape written axis by axis from it, ``(X.shape[1],)`` or ``(X.shape[1], 1)``."""
+    if not isinstance(expr, (cst.Tuple, cst.List)):
+        return None
+    arrays = []
+    for element in expr.elements:
+        value = element.value
+        if literal_value(value)[0]:
+            continue
+        if not (isinstance(value, cst.Subscript) and len(value.slice) == 1
+                and isinstance(value.slice[0].slice, cst.Index) and isinstance(value.slice[0].slice.value, cst.Integer)):
+            return None
+        base = _whole_shape_of(value.value)
+        if not isinstance(base, cst.Name):
+            return None
+        arrays.append(base)
+    return arrays[0] if arrays and all(a.value == arrays[0].value for a in arrays) else None
 
 
 def _one_step_back(index: SourceIndex, name: cst.Name) -> tuple[cst.BaseExpression, bool] | None:

@@ -168,6 +168,7 @@ class _Planner:
                     expr = expr.value  # ``X[:240]``: per-sample edits go on ``X`` itself (``_data_of``)
                 if not isinstance(expr, cst.Name):
                     continue  # reshaped at the call: no name whose reads see it
+                expr = self._split_from(call, expr) or expr  # ``X_train``: on the X it was split from
                 anchor = self._last_assignment(call, expr.value)
                 if anchor is not None:
                     self._reshaped.append((expr.value, anchor[0], anchor[1]))
@@ -791,6 +792,9 @@ class _Planner:
             expr = expr.value
         elif rows and isinstance(expr, cst.Subscript) and is_wrapped(expr.value, wrap):
             return None  # ``f(X)[:240]``: changed at the call already (the edits made twice)
+        elif rows and isinstance(expr, cst.Name):
+            # ``X_train`` from ``train_test_split(X, y)``: the same goes for X, and for X_test with it.
+            expr = self._split_from(call, expr) or expr
         if isinstance(expr, cst.Name):
             anchor = self._last_assignment(call, expr.value)
             if anchor is not None:
@@ -858,7 +862,32 @@ class _Planner:
                 return Named(""), template("{E}.reshape(-1, 1)")
             if edit.how == "drop_first_column":
                 return Named(""), template("{E}[:, 1:]")
+            if edit.how == "drop_last_column":
+                return Named(""), template("{E}[:, :-1]")
+            if edit.how == "to_rgb":
+                named = numpy_name(self.table)
+                return named, template(named.code + ".repeat({E}, 3, axis=-1)")
         raise RewriteError(f"kerasfix does not know how to write '{edit.describe()}' into source.")
+
+    def _split_from(self, call: cst.Call, name: cst.Name) -> cst.Name | None:
+        """The array ``name`` was split from, when its last assignment is ``a_tr, a_te, … =
+        train_test_split(a, …)`` (outputs come in pairs, one pair per array given)."""
+        anchor = self._last_assignment(call, name.value)
+        statement = anchor[1] if anchor is not None else None
+        assign = next((s for s in statement.body if isinstance(s, cst.Assign)), None) \
+            if isinstance(statement, cst.SimpleStatementLine) else None
+        if assign is None or len(assign.targets) != 1 or not isinstance(assign.value, cst.Call) \
+                or callee_name(assign.value.func) != "train_test_split":
+            return None
+        target = assign.targets[0].target
+        if not isinstance(target, (cst.Tuple, cst.List)):
+            return None
+        names = [e.value.value if isinstance(e.value, cst.Name) else None for e in target.elements]
+        arrays = [a.value for a in assign.value.args if a.keyword is None and not a.star]
+        if name.value not in names or len(names) != 2 * len(arrays):
+            return None
+        source = arrays[names.index(name.value) // 2]
+        return source if isinstance(source, cst.Name) else None
 
     def _last_assignment(self, call: cst.Call, name: str) -> tuple[Block, cst.BaseStatement, int] | None:
         """The last statement before the call's statement, in its block, that assigns ``name``.
@@ -1007,7 +1036,7 @@ def _first_in_body(loop: cst.For | cst.While, statement: cst.BaseStatement) -> b
 
 
 #: Reshapes of each sample alike (the features' own layout): every array of features the model reads needs them.
-_PER_SAMPLE = frozenset({"add_channel", "channels_last"})
+_PER_SAMPLE = frozenset({"add_channel", "channels_last", "drop_first_column", "drop_last_column", "to_rgb"})
 
 
 def _commutes_with_rows(edit: CastData | EncodeLabels | ReshapeData) -> bool:
@@ -1016,7 +1045,7 @@ def _commutes_with_rows(edit: CastData | EncodeLabels | ReshapeData) -> bool:
         return True
     if isinstance(edit, EncodeLabels):
         return edit.how in ("argmax", "one_hot")
-    return edit.how in ("channels_last", "add_channel", "column", "drop_first_column")
+    return edit.how in ("channels_last", "add_channel", "column", "drop_first_column", "drop_last_column", "to_rgb")
 
 
 def _calls_of_attribute(cls: cst.ClassDef, owner: str, attribute: str) -> list[cst.Call]:
