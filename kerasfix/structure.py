@@ -83,11 +83,18 @@ class LayerEntry:
 
     def effective_config(self) -> dict[str, Any]:
         cfg = dict(self.config)
-        cfg.update(dict(self.overrides))
+        for key, value in self.overrides:
+            if self.cls.__name__ in WRAPPERS and key not in cfg and isinstance(cfg.get("layer"), dict):
+                cfg = _wrapped_with(cfg, key, value)  # ``return_sequences`` of a Bidirectional is its layer's
+            else:
+                cfg[key] = value
         return cfg
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self.effective_config().get(key, default)
+        cfg = self.effective_config()
+        if key not in cfg and self.cls.__name__ in WRAPPERS and isinstance(cfg.get("layer"), dict):
+            return (cfg["layer"].get("config") or {}).get(key, default)
+        return cfg.get(key, default)
 
     @property
     def activation(self) -> str | None:
@@ -120,6 +127,20 @@ class LayerEntry:
                 f"cannot re-create custom layer {self.name!r} ({self.cls.__name__}): "
                 "give it a get_config() that returns its constructor arguments"
             ) from exc
+
+
+#: Layers that wrap another (its settings, such as ``return_sequences``, are the wrapped layer's).
+WRAPPERS = frozenset({"Bidirectional", "TimeDistributed"})
+
+
+def _wrapped_with(cfg: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """A wrapper's config with ``key`` set on the layer it wraps (both directions of a Bidirectional)."""
+    out = dict(cfg)
+    for part in ("layer", "backward_layer"):
+        inner = out.get(part)
+        if isinstance(inner, dict) and isinstance(inner.get("config"), dict):
+            out[part] = {**inner, "config": {**inner["config"], key: value}}
+    return out
 
 
 @contextlib.contextmanager

@@ -570,3 +570,18 @@ def test_the_labels_left_among_the_features_are_found_and_dropped(where: str, co
     noisy = x.copy()
     noisy[:, column] += rng.normal(0, 0.01, 200)  # a feature that merely correlates is not the labels
     assert not any(g.kind.value == "label_leak" for g in diagnose(model, noisy, y).findings)
+
+
+def test_one_flag_per_time_step_turns_the_last_recurrent_layer_to_sequences() -> None:
+    """Labels (N, 50), one 0/1 flag per step, and a Bidirectional GRU that returns its last state: the fix
+    is return_sequences=True on the wrapped GRU (the Dense layers then tag each step), not 50 output units."""
+    from kerasfix import suggest_fixes
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 50, 2)).astype("float32"), (rng.random((64, 50)) < 0.1).astype("float32")
+    model = keras.Sequential([keras.Input((50, 2)), layers.Bidirectional(layers.GRU(8)),
+                              layers.Dense(4, activation="relu"), layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    fix = suggest_fixes(model, x, y)[0]
+    assert fix.verified and [(e.name, e.value) for e in fix.edits] == [("return_sequences", True)]
+    assert fix.apply(model).output_shape == (None, 50, 1)

@@ -363,6 +363,9 @@ def _excess_rank(ctx: Context) -> _Excess | None:
     if trace is None or trace.failure is not None or trace.output is None or ctx.y is None:
         return None
     expected_rank = expected_output_rank(ctx.labels, ctx.loss, ctx.y)
+    out, y_shape = trace.output, np.shape(ctx.y)
+    if out.rank == 3 and out.shape[-1] == 1 and len(y_shape) == 2 and out.shape[1] == y_shape[1]:
+        return None  # one value per time step for one label per step: (N, T, 1) against (N, T)
     if expected_rank is None or trace.output.rank <= expected_rank:
         return None
     rows = list(trace.rows)

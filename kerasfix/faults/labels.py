@@ -270,6 +270,9 @@ def detect_units(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
         return []
     out_layer, units = head
     labels, loss = ctx.labels, ctx.loss
+    out = ctx.trace.output if ctx.trace is not None else None
+    if out is not None and out.rank == 3 and units == 1 and labels.sample_shape == (out.shape[1],):
+        return []  # one value per time step for one target per step: (N, T, 1) against (N, T)
     # BCE with one unit on multi-class ids: the loss fix (n softmax units) covers the units too.
     if loss.name == BINARY_CE and units == 1 and any(f.kind is Kind.LOSS_LABEL_MISMATCH for f in found):
         return []
@@ -317,7 +320,7 @@ def detect_units(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
                    f"{units} columns", f"{labels.width} columns, the first always 0", ERROR)
     if enc in ("one_hot", "multilabel") and loss.is_cross_entropy and labels.width and labels.width != units:
         return add("one_hot_width", labels.width,
-                   f"{name} has {units} output units but the one-hot labels have {labels.width} columns",
+                   f"{name} has {units} output units but the {'one-hot ' if enc == 'one_hot' else ''}labels have {labels.width} columns",
                    f"{labels.width} units", f"{units} units", ERROR)
     # Integer class ids meet the output units under the sparse loss (or after the loss is fixed to it).
     if enc != "sparse" or labels.max_label is None or loss.name not in (SPARSE_CE, CATEGORICAL_CE):
@@ -342,6 +345,25 @@ def detect_units(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
                    f"{name} has {units} output units but the labels have only {n} classes: {units - n} outputs are never trained",
                    f"{n} units", f"{units} units", WARNING)
     return []
+
+
+_RECURRENT = frozenset({"LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional"})
+
+
+def _last_state_of(ctx: Context, steps: int) -> LayerEntry | None:
+    """The last recurrent layer, when it reads ``steps`` time steps, returns its last state only, and only
+    ``Dense`` layers follow it (which would then act per step)."""
+    rows = list(ctx.trace.rows) if ctx.trace is not None else []
+    for i in range(len(rows) - 1, -1, -1):
+        row = rows[i]
+        if row.layer.class_name in _RECURRENT:
+            entry = ctx.entry(row.layer.name)
+            after = {r.layer.class_name for r in rows[i + 1:]}
+            fits = row.inputs and row.inputs[0].rank == 3 and row.inputs[0].shape[1] == steps
+            if entry is not None and fits and after <= {"Dense", "Dropout"} and not entry.get("return_sequences", False):
+                return entry
+            return None
+    return None
 
 
 def _targets_per_sample(ctx: Context) -> int | None:
@@ -391,12 +413,18 @@ def units_candidates(f: Finding, ctx: Context, calls: Calls) -> list[tuple[Edit,
     if isinstance(f.detail, UnitsDetail) and f.detail.cause == "head_not_called":
         return []
     if isinstance(f.detail, UnitsDetail) and f.detail.cause == "targets" and f.detail.needed:
-        return [(_set(out_entry, "units", f.detail.needed),)]
+        per_step = _last_state_of(ctx, f.detail.needed)
+        units = (_set(out_entry, "units", f.detail.needed),)
+        # One target per time step of a recurrent layer that returns its last state only: the steps were meant.
+        return [(_set(per_step, "return_sequences", True),), units] if per_step is not None else [units]
     if isinstance(f.detail, UnitsDetail) and f.detail.cause == "one_indexed" and labels.width:
         # The labels carry a class no sample has: drop it on the label side (the units were right).
         return [(ReshapeData("y", "drop_first_column", calls.fit),), (_set(out_entry, "units", labels.width),)]
     if labels.encoding in ("one_hot", "multilabel") and labels.width:
-        return [(_set(out_entry, "units", labels.width),)]
+        units = (_set(out_entry, "units", labels.width),)
+        per_step = _last_state_of(ctx, labels.width) if labels.encoding == "multilabel" else None
+        # A 0/1 flag per time step (anomalies, tags) reads as multi-label columns: the steps were meant.
+        return [(_set(per_step, "return_sequences", True),), units] if per_step is not None else [units]
     if labels.encoding != "sparse" or labels.n_classes is None:
         return []
     cands: list[tuple[Edit, ...]] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import cast
 
@@ -51,6 +52,7 @@ from kerasfix.rewrite.render import (
     template,
     unwrap,
 )
+from kerasfix.structure import WRAPPERS
 from kerasfix.types import (
     AppendLayer,
     CastData,
@@ -193,6 +195,8 @@ class _Planner:
             self._replace_class(edit)
         elif isinstance(edit, SetLayerArgument):
             call = self._layer(edit.layer)
+            if edit.layer.class_name in WRAPPERS and edit.name not in _WRAPPER_ARGUMENTS:
+                call, edit = self._wrapped(call, edit), replace(edit, position=None)
             code = self._all_but_last(call, edit) if edit.except_last else None
             arg = _argument(call, (edit.name,), edit.position)
             if code is None and edit.offset and self._offset(arg, edit.offset):
@@ -378,6 +382,15 @@ class _Planner:
                 self.plan.wraps.setdefault(change.node, []).append(Wrap(swap, change.present))
         self.plan.placed.append(placement)
         return True
+
+    def _wrapped(self, call: cst.Call, edit: SetLayerArgument) -> cst.Call:
+        """The layer a ``Bidirectional(LSTM(…))`` wraps, written in its call: where its settings go."""
+        inner = next((a.value for a in call.args if a.keyword is None and not a.star), None)
+        if inner is None:
+            inner = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "layer"), None)
+        if not isinstance(inner, cst.Call):
+            raise RewriteError(f"{_said(edit.layer)} wraps a layer made elsewhere: set {edit.name} where it is made.")
+        return inner
 
     def _offset(self, arg: cst.Arg | None, offset: int) -> bool:
         """``expr + offset`` where the argument is an expression of the script's (``vocab_size`` → ``vocab_size
@@ -1036,6 +1049,9 @@ def _first_in_body(loop: cst.For | cst.While, statement: cst.BaseStatement) -> b
 
 
 #: Reshapes of each sample alike (the features' own layout): every array of features the model reads needs them.
+#: What a wrapper itself takes; any other setting is its wrapped layer's.
+_WRAPPER_ARGUMENTS = frozenset({"layer", "merge_mode", "weights", "backward_layer", "name", "trainable", "dtype"})
+
 _PER_SAMPLE = frozenset({"add_channel", "channels_last", "drop_first_column", "drop_last_column", "to_rgb"})
 
 
