@@ -585,3 +585,15 @@ def test_one_flag_per_time_step_turns_the_last_recurrent_layer_to_sequences() ->
     fix = suggest_fixes(model, x, y)[0]
     assert fix.verified and [(e.name, e.value) for e in fix.edits] == [("return_sequences", True)]
     assert fix.apply(model).output_shape == (None, 50, 1)
+
+
+def test_labels_keyed_like_a_models_dict_of_outputs_are_not_renamed() -> None:
+    """Outputs given as a dict: Keras matches the labels to its keys, not to the output layers' names."""
+    inp = keras.Input((6,))
+    h = layers.Dense(8)(inp)
+    model = keras.Model(inp, {"price": layers.Dense(1, name="price_output")(h),
+                              "body": layers.Dense(3, activation="softmax", name="body_output")(h)})
+    model.compile(optimizer="adam", loss={"price": "mse", "body": "sparse_categorical_crossentropy"})
+    rng = np.random.default_rng(0)
+    y = {"price": rng.random((32, 1)), "body": rng.integers(0, 3, 32)}
+    assert not any(f.kind.value == "data_shape_mismatch" for f in diagnose(model, rng.random((32, 6)), y).findings)

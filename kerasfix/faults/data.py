@@ -252,7 +252,10 @@ def _label_keys(ctx: Context) -> tuple[tuple[str, ...], tuple[str, ...], tuple[t
     y = ctx.sample.y
     if not isinstance(y, dict) or not all(isinstance(k, str) for k in y) or ctx.structure.functional_config is None:
         return None
-    names = tuple(e.name for e in ctx.structure.output_entries)
+    # Keras matches a dict of labels to ``model.output_names``: the keys of outputs given as a dict, else the
+    # output layers' names.
+    outputs = ctx.structure.functional_config.get("output_layers")
+    names = tuple(outputs) if isinstance(outputs, dict) else tuple(e.name for e in ctx.structure.output_entries)
     if len(names) < 2:
         return None
     keys = tuple(y)
