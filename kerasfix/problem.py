@@ -209,7 +209,9 @@ def problem_for(
         labels = iterator_labels(x)
     return Problem(structure, loss, sample, labels, row_count(x),
                    calls or Calls(), optimizer_name(optimizer), usage_error, x_shape, trained_shape, whole_set,
-                   metric_names(metrics), x_range=_value_range(x), label_column=_label_column(x, labels))
+                   metric_names(metrics), label_column=_label_column(x, labels),
+                   # a pass over the whole array, on every data call: only where an Embedding reads ids
+                   x_range=_value_range(x) if any(e.cls.__name__ == "Embedding" for e in structure.layers) else None)
 
 
 #: Rows read to look for the labels among the features (enough that a match is no coincidence).

@@ -132,6 +132,9 @@ class LayerEntry:
 #: Layers that wrap another (its settings, such as ``return_sequences``, are the wrapped layer's).
 WRAPPERS = frozenset({"Bidirectional", "TimeDistributed"})
 
+#: Recurrent layers (a ``Bidirectional`` wraps one): they return their last state, or every step.
+RECURRENT = frozenset({"LSTM", "GRU", "SimpleRNN", "Bidirectional", "RNN"})
+
 
 def _wrapped_with(cfg: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
     """A wrapper's config with ``key`` set on the layer it wraps (both directions of a Bidirectional)."""

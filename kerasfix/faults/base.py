@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from kerasfix.kinds import Family, Kind
 from kerasfix.labels import LabelInfo
 from kerasfix.losses import LossInfo
@@ -70,6 +72,15 @@ class Context:
             return entry.ref.describe(here)
         row = next((r for r in self.trace.rows if r.layer.name == name), None) if self.trace is not None else None
         return row.layer.describe(here) if row is not None else name or "?"
+
+    @property
+    def one_value_per_step(self) -> bool:
+        """The model outputs one value per time step, ``(N, T, 1)``, for labels with one per step, ``(N, T)``:
+        the shapes agree although the ranks differ (Keras adds the labels' last axis)."""
+        out = self.trace.output if self.trace is not None else None
+        y_shape: tuple[int, ...] = tuple(np.shape(self.y)) if self.y is not None else ()
+        return (out is not None and out.rank == 3 and out.shape[-1] == 1 and len(y_shape) == 2
+                and out.shape[1] == y_shape[1])
 
     def entry(self, name: str | None) -> LayerEntry | None:
         """The structure's entry for a layer name (None for ``input``/``labels``/unknown)."""

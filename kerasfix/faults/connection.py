@@ -20,7 +20,7 @@ from kerasfix.faults.base import Context, Detector, Entry, Stage, finding
 from kerasfix.kinds import Family, Kind
 from kerasfix.labels import LabelInfo
 from kerasfix.losses import SPARSE_CE, LossInfo
-from kerasfix.structure import LayerEntry
+from kerasfix.structure import RECURRENT, LayerEntry
 from kerasfix.trace import Failure
 from kerasfix.types import (
     Applicability,
@@ -56,7 +56,6 @@ REDUCERS = frozenset({
     "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
 })
-RECURRENT = frozenset({"LSTM", "GRU", "SimpleRNN", "Bidirectional", "RNN"})
 _MERGES = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"})
 
 Bound = Literal["exact", "min", "max"]
@@ -363,9 +362,8 @@ def _excess_rank(ctx: Context) -> _Excess | None:
     if trace is None or trace.failure is not None or trace.output is None or ctx.y is None:
         return None
     expected_rank = expected_output_rank(ctx.labels, ctx.loss, ctx.y)
-    out, y_shape = trace.output, np.shape(ctx.y)
-    if out.rank == 3 and out.shape[-1] == 1 and len(y_shape) == 2 and out.shape[1] == y_shape[1]:
-        return None  # one value per time step for one label per step: (N, T, 1) against (N, T)
+    if ctx.one_value_per_step:
+        return None
     if expected_rank is None or trace.output.rank <= expected_rank:
         return None
     rows = list(trace.rows)

@@ -20,7 +20,7 @@ from kerasfix.edits import positional_index
 from kerasfix.faults.base import Context, Detector, Entry, Stage, finding
 from kerasfix.kinds import Family, Kind
 from kerasfix.losses import BINARY_CE, CATEGORICAL_CE, SPARSE_CE
-from kerasfix.structure import LayerEntry
+from kerasfix.structure import RECURRENT, LayerEntry
 from kerasfix.types import (
     AppendLayer,
     Applicability,
@@ -270,9 +270,8 @@ def detect_units(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
         return []
     out_layer, units = head
     labels, loss = ctx.labels, ctx.loss
-    out = ctx.trace.output if ctx.trace is not None else None
-    if out is not None and out.rank == 3 and units == 1 and labels.sample_shape == (out.shape[1],):
-        return []  # one value per time step for one target per step: (N, T, 1) against (N, T)
+    if ctx.one_value_per_step:
+        return []
     # BCE with one unit on multi-class ids: the loss fix (n softmax units) covers the units too.
     if loss.name == BINARY_CE and units == 1 and any(f.kind is Kind.LOSS_LABEL_MISMATCH for f in found):
         return []
@@ -347,16 +346,13 @@ def detect_units(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     return []
 
 
-_RECURRENT = frozenset({"LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional"})
-
-
 def _last_state_of(ctx: Context, steps: int) -> LayerEntry | None:
     """The last recurrent layer, when it reads ``steps`` time steps, returns its last state only, and only
     ``Dense`` layers follow it (which would then act per step)."""
     rows = list(ctx.trace.rows) if ctx.trace is not None else []
     for i in range(len(rows) - 1, -1, -1):
         row = rows[i]
-        if row.layer.class_name in _RECURRENT:
+        if row.layer.class_name in RECURRENT:
             entry = ctx.entry(row.layer.name)
             after = {r.layer.class_name for r in rows[i + 1:]}
             fits = row.inputs and row.inputs[0].rank == 3 and row.inputs[0].shape[1] == steps

@@ -559,12 +559,12 @@ def _reaching(index: SourceIndex, param: cst.Param) -> tuple[cst.BaseExpression,
     if method:
         position = position - 1 if position else None  # ``self`` is passed by the attribute call
     passed: list[cst.BaseExpression] = []
-    callers = _calls_of(index.module, function.name.value, method=method)
+    callers = calls_of(index.module, function.name.value, method=method)
     if method and function.name.value == "__init__":
         # A constructor is called by its class's name (``Classifier(num_classes=5)``); ``super().__init__``
         # calls are another class's business.
         cls = cast(cst.ClassDef, index.parent(index.parent(function) or function))
-        callers = _calls_of(index.module, cls.name.value)
+        callers = calls_of(index.module, cls.name.value)
     for call in callers:
         if any(a.star for a in call.args):
             return None  # ``f(*args)``/``f(**kw)``: cannot tell what reaches the parameter
@@ -585,7 +585,7 @@ def _in_class(index: SourceIndex, function: cst.FunctionDef) -> bool:
     return isinstance(block, cst.IndentedBlock) and isinstance(index.parent(block), cst.ClassDef)
 
 
-def _calls_of(module: cst.Module, name: str, *, method: bool | None = None) -> list[cst.Call]:
+def calls_of(module: cst.Module, name: str, *, method: bool | None = None) -> list[cst.Call]:
     """``name(...)`` (a function) or ``obj.name(...)`` (a method) calls anywhere in the module; both when
     ``method`` is None. A function ``build`` is not called by ``model.build(...)``."""
     found: list[cst.Call] = []
@@ -612,8 +612,8 @@ def _of_argparse(index: SourceIndex, expr: cst.Attribute) -> Definition | None:
     if assignment is None or not _is_parse_args(index, assignment):
         return None
     dest = expr.attr.value
-    adds = [c for c in _calls_of(index.module, "add_argument", method=True) if _dest(c) == dest]
-    if len(adds) != 1 or any(_sets_default(c, dest) for c in _calls_of(index.module, "set_defaults", method=True)):
+    adds = [c for c in calls_of(index.module, "add_argument", method=True) if _dest(c) == dest]
+    if len(adds) != 1 or any(_sets_default(c, dest) for c in calls_of(index.module, "set_defaults", method=True)):
         return None
     default = next((a.value for a in adds[0].args if a.keyword is not None and a.keyword.value == "default"), None)
     if default is None or not literal_value(default)[0]:
@@ -629,7 +629,7 @@ def _is_parse_args(index: SourceIndex, assignment: Assignment) -> bool:
     that returns it (``args = get_args()``), or a parameter (``def build(args)``) in a script that parses
     arguments. The flag's ``add_argument`` must also be the only one with that destination."""
     node = assignment.node
-    parses = bool(_calls_of(index.module, "parse_args", method=True))
+    parses = bool(calls_of(index.module, "parse_args", method=True))
     if isinstance(node, cst.Param):
         return parses
     value = _plain_value(index, assignment)
@@ -843,4 +843,4 @@ def _of_class_attribute(index: SourceIndex, expr: cst.Attribute) -> Definition |
     return Definition(value, f"{expr.value.value}.{attr}", index.line(value) or 0, _lines(index, uses))
 
 
-__all__ = ["Change", "Definition", "Placement", "definition_of", "literal_like", "place", "shape_source"]
+__all__ = ["Change", "Definition", "Placement", "calls_of", "definition_of", "literal_like", "place", "shape_source"]

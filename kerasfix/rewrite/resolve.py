@@ -38,7 +38,7 @@ from kerasfix.rewrite.ops import (
     Plan,
     Wrap,
 )
-from kerasfix.rewrite.provenance import place
+from kerasfix.rewrite.provenance import calls_of, place
 from kerasfix.rewrite.render import (
     Template,
     base_of,
@@ -401,13 +401,7 @@ class _Planner:
             return True  # written so already (the edit made again on its own output)
         plain = isinstance(arg.value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.BinaryOperation))
         base = code_of(arg.value) if plain else f"({code_of(arg.value)})"
-        code = f"{base} + {offset}" if offset > 0 else f"{base} - {-offset}"
-        new = cst.parse_expression(code)
-
-        def write(expr: cst.BaseExpression) -> cst.BaseExpression:
-            return cst.parse_expression(code)
-
-        self.plan.wraps.setdefault(arg.value, []).append(Wrap(write, partial(same_code, new)))
+        self._replace(arg.value, cst.parse_expression(f"{base} + {offset}" if offset > 0 else f"{base} - {-offset}"))
         return True
 
     def _arg_op(self, call: cst.Call, change: partial[bool]) -> None:
@@ -663,11 +657,19 @@ class _Planner:
             for at in (edit.call, *edit.also):
                 done = self._validation_at(at, named, wrap, done, changed) or done
 
+    def _given(self, origin: Origin | None, which: str) -> tuple[cst.Call, cst.BaseExpression | None]:
+        """The data call at ``origin`` and what it passes as ``which`` (None when not an argument we can see)."""
+        call = self.index.call_at(origin, "the fit()/predict() call", DATA_METHODS)
+        arg = _data_argument(call, which)
+        return call, arg.value if arg is not None else None
+
+    def _replace(self, old: cst.BaseExpression, new: cst.BaseExpression) -> None:
+        """``old`` becomes ``new`` (nothing to do where ``new`` is written already)."""
+        self.plan.wraps.setdefault(old, []).append(Wrap(lambda _e: new, partial(same_code, new)))
+
     def _reorder(self, origin: Origin | None, order: tuple[int, ...]) -> None:
         """The list of inputs a call passes, in the model's order (each element keeps its own text)."""
-        call = self.index.call_at(origin, "the fit()/predict() call", DATA_METHODS)
-        arg = _data_argument(call, "x")
-        given = arg.value if arg is not None else None
+        call, given = self._given(origin, "x")
         if not isinstance(given, (cst.List, cst.Tuple)) or len(given.elements) != len(order) \
                 or any(isinstance(e, cst.StarredElement) for e in given.elements):
             method = callee_name(call.func) or "fit"
@@ -684,20 +686,14 @@ class _Planner:
                 first_line=lines[order[-1]] or cst.TrailingWhitespace()))
             new = new.with_changes(**({"rbracket": ending} if isinstance(given, cst.List)
                                       else {"rpar": [*given.rpar[:-1], ending]}))
-
-        def write(expr: cst.BaseExpression) -> cst.BaseExpression:
-            return new
-
-        self.plan.wraps.setdefault(given, []).append(Wrap(write, partial(same_code, new)))
+        self._replace(given, new)
 
     def _batch_dataset(self, origin: Origin | None) -> None:
         """``.batch(n)`` on the pipeline a call is given, where it is made (before a final ``.prefetch``); ``n``
         as the script batches its other pipelines, else the call's ``batch_size``, else 32."""
-        call = self.index.call_at(origin, "the fit()/predict() call", DATA_METHODS)
-        arg = _data_argument(call, "x")
-        if arg is None:
+        call, target = self._given(origin, "x")
+        if target is None:
             raise RewriteError("The data call does not pass a dataset kerasfix can batch.")
-        target = arg.value
         if isinstance(target, cst.Name):
             anchor = self._last_assignment(call, target.value)
             if anchor is not None:
@@ -714,7 +710,7 @@ class _Planner:
         self.plan.wraps.setdefault(target, []).append(Wrap(write, _is_batched))
 
     def _batch_size(self, call: cst.Call) -> str:
-        for other in _calls_named(self.index.module, "batch"):
+        for other in calls_of(self.index.module, "batch", method=True):
             if other.args and other.args[0].keyword is None:
                 return code_of(other.args[0].value)
         given = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "batch_size"), None)
@@ -722,9 +718,7 @@ class _Planner:
 
     def _rename_keys(self, origin: Origin | None, which: str, names: dict[str, str]) -> None:
         """The keys of the dict a call passes (written there), renamed to the model's names; quotes kept."""
-        call = self.index.call_at(origin, "the fit()/predict() call", DATA_METHODS)
-        arg = _data_argument(call, which)
-        given = arg.value if arg is not None else None
+        call, given = self._given(origin, which)
         if not isinstance(given, cst.Dict):
             method = callee_name(call.func) or "fit"
             raise RewriteError(f"The {method}() call does not write its {which} as a dict kerasfix can rename.")
@@ -735,12 +729,7 @@ class _Planner:
                 new_key = cst.SimpleString(f"{key.quote}{names[str(key.evaluated_value)]}{key.quote}")
                 element = element.with_changes(key=new_key)
             elements.append(element)
-        new = given.with_changes(elements=elements)
-
-        def write(expr: cst.BaseExpression) -> cst.BaseExpression:
-            return new
-
-        self.plan.wraps.setdefault(given, []).append(Wrap(write, partial(same_code, new)))
+        self._replace(given, given.with_changes(elements=elements))
 
     def _shared_encoder(self, edit: EncodeLabels) -> None:
         """One ``LabelEncoder`` fitted on the labels of the first call and reused for the others'
@@ -773,12 +762,11 @@ class _Planner:
         what this call changed, in that form. ``changed`` collects every array changed where it was made:
         an array made from one of them afterwards (``x_val = x[:16]``) has the change already.
         """
-        call = self.index.call_at(origin, "the fit()/predict() call", DATA_METHODS)
-        method = callee_name(call.func) or "fit"
-        arg = _data_argument(call, which)
-        if arg is None:
+        call, given = self._given(origin, which)
+        if given is None:
+            method = callee_name(call.func) or "fit"
             raise RewriteError(f"The {method}() call does not pass {which} as an argument kerasfix can change.")
-        return self._data_of(call, arg.value, named, wrap, prelude=prelude, done=done, rows=rows, changed=changed)
+        return self._data_of(call, given, named, wrap, prelude=prelude, done=done, rows=rows, changed=changed)
 
     def _validation_at(self, origin: Origin | None, named: Named, wrap: Template,
                        done: tuple[str, cst.BaseStatement] | None,
@@ -1176,19 +1164,6 @@ def _with_line(element: cst.BaseElement, comma: cst.Comma | cst.MaybeSentinel,
         comma = comma.with_changes(whitespace_after=comma.whitespace_after.with_changes(
             first_line=line or cst.TrailingWhitespace()))
     return element.with_changes(comma=comma)
-
-
-def _calls_named(module: cst.Module, method: str) -> list[cst.Call]:
-    """Every ``….method(…)`` call in the module, in source order."""
-    found: list[cst.Call] = []
-
-    class Visitor(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            if isinstance(node.func, cst.Attribute) and node.func.attr.value == method:
-                found.append(node)
-
-    module.visit(Visitor())
-    return found
 
 
 def _batched(expr: cst.BaseExpression, size: str) -> cst.BaseExpression:
